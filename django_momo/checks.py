@@ -1,0 +1,1 @@
+"""System checks: a wrong setting is reported by ``manage.py check``, not at the first payment."""

@@ -1,0 +1,248 @@
+"""Settings of django-momo: one ``DJANGO_MOMO`` dict, read only through ``momo_settings``.
+
+Modelled on DRF's ``api_settings``: defaults below, an ``AttributeError`` for unknown names, and a
+reload on ``setting_changed`` so ``override_settings(DJANGO_MOMO=...)`` works in tests. Nothing
+reads settings at import time.
+
+``ACCOUNTS`` maps a name of your choice to one provider account::
+
+    DJANGO_MOMO = {
+        "CALLBACK_BASE_URL": "https://shop.example.com/momo/",
+        "ACCOUNTS": {
+            "mtn-ug": {
+                "PROVIDER": "mtn",
+                "BASE_URL": "https://proxy.momoapi.mtn.com",
+                "TARGET_ENVIRONMENT": "mtnuganda",
+                "CURRENCY": "UGX",
+                "COLLECTION": {"SUBSCRIPTION_KEY": "...", "API_USER": "...", "API_KEY": "..."},
+                "DISBURSEMENT": {"SUBSCRIPTION_KEY": "...", "API_USER": "...", "API_KEY": "..."},
+            },
+            "momo-vn": {
+                "PROVIDER": "momo_vn",
+                "BASE_URL": "https://payment.momo.vn",
+                "PARTNER_CODE": "...", "ACCESS_KEY": "...", "SECRET_KEY": "...",
+                "PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----...",
+            },
+        },
+    }
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "DJANGO_MOMO"
+
+DEFAULTS: dict[str, Any] = {
+    # Named provider accounts (see the module docstring).
+    "ACCOUNTS": {},
+    # Public base URL of this app's URL include; callback URLs are built under it.
+    # Must be https when DEBUG is False (MTN and MoMo call it from the internet).
+    "CALLBACK_BASE_URL": "",
+    # Connect and read timeouts of every provider call, in seconds.
+    "HTTP_TIMEOUT": (5.0, 30.0),
+    # Retries of a provider call whose outcome is unknown (always under the same reference).
+    "HTTP_MAX_RETRIES": 2,
+    # Django cache alias where access tokens are shared by all processes.
+    "TOKEN_CACHE": "default",
+    # Refresh an MTN token this many seconds before it expires (MTN advises 10 minutes).
+    "TOKEN_REFRESH_MARGIN": 600,
+    # MTN caps status queries at 10 per second per subscription.
+    "STATUS_QUERIES_PER_SECOND": 10,
+    # Delays, in seconds, between successive status checks of a payment that is not final.
+    "STATUS_CHECK_DELAYS": (10, 30, 60, 120, 300, 600, 1800, 3600),
+    # A payment still pending after this many seconds is flagged for an operator.
+    "PENDING_ALERT_AFTER": 24 * 3600,
+    # Largest callback body accepted, in bytes.
+    "CALLBACK_MAX_BODY": 64 * 1024,
+    # Addresses of reverse proxies whose X-Forwarded-For may be trusted (IPs or CIDR networks).
+    "TRUSTED_PROXIES": (),
+    # Optional allow-list of callback source networks per provider, e.g. {"momo_vn": ["118.69.210.244/32"]}.
+    "CALLBACK_ALLOWED_NETWORKS": {},
+    # Task queue used by django-momo's tasks (a name in TASKS).
+    "TASK_QUEUE": "default",
+    # Seconds an account balance is cached for the admin.
+    "BALANCE_CACHE_SECONDS": 30,
+}
+
+PROVIDERS = ("mtn", "momo_vn")
+MTN_PRODUCTS = ("COLLECTION", "DISBURSEMENT", "REMITTANCE")
+MTN_TARGET_ENVIRONMENTS = (
+    "sandbox", "mtnuganda", "mtnghana", "mtnivorycoast", "mtnzambia", "mtncameroon", "mtnbenin",
+    "mtncongo", "mtnswaziland", "mtnguineaconakry", "mtnsouthafrica", "mtnliberia",
+    "mtnsouthsudan", "mtnnigeria", "mtnrwanda",
+)  # fmt: skip
+
+# MoMo Vietnam disbursement limits in VND (momo_vn.md §7); overridable per account.
+MOMO_VN_DEFAULT_LIMITS = {
+    "WALLET_MIN": 1_000,
+    "WALLET_MAX": 200_000_000,
+    "BANK_MIN": 20_000,
+    "BANK_MAX": 20_000_000,
+}
+
+
+class AccountNotFound(LookupError):
+    """No account of that name in ``DJANGO_MOMO["ACCOUNTS"]``."""
+
+
+@dataclass(frozen=True)
+class MtnProductCredentials:
+    """Subscription key, API user and API key of one MTN product."""
+
+    subscription_key: str = field(repr=False)
+    api_user: str
+    api_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MtnAccount:
+    """One MTN MoMo installation (a country's target environment) and its product credentials."""
+
+    name: str
+    base_url: str
+    target_environment: str
+    currency: str
+    callback_host: str
+    products: dict[str, MtnProductCredentials]
+    provider: str = "mtn"
+
+    def credentials(self, product: str) -> MtnProductCredentials:
+        try:
+            return self.products[product.upper()]
+        except KeyError:
+            raise AccountNotFound(
+                f"MTN account {self.name!r} has no {product.upper()} credentials"
+            ) from None
+
+    @property
+    def operations(self) -> list[str]:
+        ops = []
+        if "COLLECTION" in self.products:
+            ops += ["collection.request_to_pay", "collection.withdraw"]
+        if "DISBURSEMENT" in self.products:
+            ops += ["disbursement.transfer", "disbursement.deposit", "disbursement.refund"]
+        if "REMITTANCE" in self.products:
+            ops += ["remittance.transfer", "remittance.cash_transfer"]
+        return ops
+
+
+@dataclass(frozen=True)
+class MomoVnAccount:
+    """One MoMo Vietnam merchant (partner code) with its keys and payout limits."""
+
+    name: str
+    base_url: str
+    partner_code: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    public_key: str = field(repr=False)
+    limits: dict[str, int] = field(default_factory=lambda: dict(MOMO_VN_DEFAULT_LIMITS))
+    lang: str = "vi"
+    currency: str = "VND"
+    provider: str = "momo_vn"
+
+    @property
+    def operations(self) -> list[str]:
+        return ["momo_vn.pay_wallet", "momo_vn.pay_bank"]
+
+
+Account = MtnAccount | MomoVnAccount
+
+
+class MomoSettings:
+    """Attribute access to ``settings.DJANGO_MOMO`` with defaults."""
+
+    def __init__(self) -> None:
+        self._cached: set[str] = set()
+        self._accounts: dict[str, Account] | None = None
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        from django.conf import settings
+
+        value = getattr(settings, SETTING_NAME, None) or {}
+        if not isinstance(value, dict):
+            return {}
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Invalid django-momo setting: {name!r}")
+        value = self.user_settings.get(name, DEFAULTS[name])
+        self._cached.add(name)
+        setattr(self, name, value)
+        return value
+
+    def reload(self) -> None:
+        for name in self._cached:
+            delattr(self, name)
+        self._cached.clear()
+        self._accounts = None
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def accounts(self) -> dict[str, Account]:
+        """Every configured account, parsed (``checks.py`` reports what is wrong with them)."""
+        if self._accounts is None:
+            raw = self.ACCOUNTS if isinstance(self.ACCOUNTS, dict) else {}
+            self._accounts = {
+                name: parse_account(name, conf)
+                for name, conf in raw.items()
+                if isinstance(conf, dict) and conf.get("PROVIDER") in PROVIDERS
+            }
+        return self._accounts
+
+    def account(self, name: str) -> Account:
+        """The account called ``name``; raises ``AccountNotFound`` with the known names."""
+        try:
+            return self.accounts()[name]
+        except KeyError:
+            known = ", ".join(sorted(self.accounts())) or "none configured"
+            raise AccountNotFound(f"unknown account {name!r} (known: {known})") from None
+
+
+def parse_account(name: str, conf: dict[str, Any]) -> Account:
+    """Build an account object from its settings dict (missing values become empty strings)."""
+    if conf.get("PROVIDER") == "mtn":
+        products = {
+            product: MtnProductCredentials(
+                subscription_key=str(conf[product].get("SUBSCRIPTION_KEY", "")),
+                api_user=str(conf[product].get("API_USER", "")),
+                api_key=str(conf[product].get("API_KEY", "")),
+            )
+            for product in MTN_PRODUCTS
+            if isinstance(conf.get(product), dict)
+        }
+        return MtnAccount(
+            name=name,
+            base_url=str(conf.get("BASE_URL", "")).rstrip("/"),
+            target_environment=str(conf.get("TARGET_ENVIRONMENT", "")),
+            currency=str(conf.get("CURRENCY", "")).upper(),
+            callback_host=str(conf.get("CALLBACK_HOST", "")),
+            products=products,
+        )
+    limits = dict(MOMO_VN_DEFAULT_LIMITS)
+    limits.update({k: int(v) for k, v in (conf.get("LIMITS") or {}).items() if k in limits})
+    return MomoVnAccount(
+        name=name,
+        base_url=str(conf.get("BASE_URL", "")).rstrip("/"),
+        partner_code=str(conf.get("PARTNER_CODE", "")),
+        access_key=str(conf.get("ACCESS_KEY", "")),
+        secret_key=str(conf.get("SECRET_KEY", "")),
+        public_key=str(conf.get("PUBLIC_KEY", "")),
+        limits=limits,
+        lang=str(conf.get("LANG", "vi")),
+    )
+
+
+momo_settings = MomoSettings()
+
+
+@receiver(setting_changed)
+def _reload_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        momo_settings.reload()

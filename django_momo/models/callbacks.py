@@ -1,0 +1,64 @@
+"""Every callback and IPN as received, valid or not, stored before anything else happens."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CallbackVerdict(models.TextChoices):
+    RECEIVED = "received", _("Received (not processed yet)")
+    VALID = "valid", _("Valid")
+    INVALID_SIGNATURE = "invalid_signature", _("Invalid signature")
+    UNKNOWN_TOKEN = "unknown_token", _("Unknown token or payment")
+    MALFORMED = "malformed", _("Malformed")
+    MISMATCH = "mismatch", _("Does not match the payment")
+    DUPLICATE = "duplicate", _("Duplicate")
+    LATE = "late", _("Late (payment already final)")
+    FORBIDDEN_SOURCE = "forbidden_source", _("Source address not allowed")
+    ERROR = "error", _("Processing error")
+
+
+class Callback(models.Model):
+    """A provider callback (MTN) or IPN (MoMo) exactly as it arrived."""
+
+    provider = models.CharField(_("provider"), max_length=16, db_index=True)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=512)
+    headers = models.JSONField(_("headers"), default=dict, help_text=_("Secrets redacted."))
+    body = models.BinaryField(_("raw body"), blank=True)
+    remote_addr = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    token = models.CharField(_("token"), max_length=128, blank=True)
+    transfer = models.ForeignKey(
+        "django_momo.Transfer", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="callbacks",
+    )
+    collection = models.ForeignKey(
+        "django_momo.Collection", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="callbacks",
+    )
+    refund = models.ForeignKey(
+        "django_momo.Refund", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="callbacks",
+    )
+    verdict = models.CharField(
+        _("verdict"), max_length=24, choices=CallbackVerdict.choices,
+        default=CallbackVerdict.RECEIVED, db_index=True,
+    )
+    result = models.TextField(_("processing result"), blank=True)
+    error = models.TextField(_("processing error"), blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["-received_at", "-id"]
+        permissions = [("reprocess_callback", "Can reprocess callbacks")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.method} {self.path} ({self.verdict})"
+
+    @property
+    def body_text(self) -> str:
+        return bytes(self.body or b"").decode("utf-8", "replace")

@@ -1,0 +1,218 @@
+"""Transfers (money out), collections (money in) and refunds, sharing one life cycle."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def new_callback_token() -> str:
+    """An unguessable token for a payment's own callback URL."""
+    return secrets.token_urlsafe(24)
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    SENDING = "sending", _("Sending")
+    PENDING = "pending", _("Pending")
+    UNKNOWN = "unknown", _("Unknown")
+    SUCCESSFUL = "successful", _("Successful")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+FINAL_STATUSES = frozenset(
+    {PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED, PaymentStatus.CANCELLED}
+)
+# Statuses the reconcile sweep looks at once their next check time has come.
+UNRESOLVED_STATUSES = frozenset(
+    {PaymentStatus.SENDING, PaymentStatus.PENDING, PaymentStatus.UNKNOWN}
+)
+
+
+class Provider(models.TextChoices):
+    MTN = "mtn", _("MTN MoMo")
+    MOMO_VN = "momo_vn", _("MoMo Vietnam")
+
+
+class TransferOperation(models.TextChoices):
+    MTN_DISBURSEMENT_TRANSFER = "mtn.disbursement.transfer", _("MTN disbursement transfer")
+    MTN_DISBURSEMENT_DEPOSIT = "mtn.disbursement.deposit", _("MTN disbursement deposit")
+    MTN_REMITTANCE_TRANSFER = "mtn.remittance.transfer", _("MTN remittance transfer")
+    MTN_REMITTANCE_CASH_TRANSFER = "mtn.remittance.cash_transfer", _("MTN remittance cash transfer")
+    MOMO_VN_WALLET = "momo_vn.pay_wallet", _("MoMo wallet payout")
+    MOMO_VN_BANK = "momo_vn.pay_bank", _("MoMo bank payout")
+
+
+class CollectionOperation(models.TextChoices):
+    MTN_REQUEST_TO_PAY = "mtn.collection.request_to_pay", _("MTN request to pay")
+    MTN_WITHDRAW = "mtn.collection.withdraw", _("MTN request to withdraw")
+
+
+class RefundOperation(models.TextChoices):
+    MTN_REFUND = "mtn.disbursement.refund", _("MTN refund")
+
+
+class PartyType(models.TextChoices):
+    MSISDN = "MSISDN", _("Phone number (MSISDN)")
+    EMAIL = "EMAIL", _("E-mail")
+    PARTY_CODE = "PARTY_CODE", _("Party code")
+    MOMO_WALLET = "MOMO_WALLET", _("MoMo wallet")
+    BANK_ACCOUNT = "BANK_ACCOUNT", _("Bank account")
+    BANK_CARD = "BANK_CARD", _("Bank card")
+
+
+class Payment(models.Model):
+    """Fields every money movement has. The status is changed only by ``services``."""
+
+    account = models.CharField(_("account"), max_length=64, db_index=True)
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
+    operation = models.CharField(_("operation"), max_length=48)
+    party_type = models.CharField(_("party type"), max_length=16, choices=PartyType.choices)
+    party_id = models.CharField(_("party"), max_length=64, db_index=True)
+    party_name = models.CharField(_("party name"), max_length=255, blank=True)
+    bank_code = models.CharField(_("bank code"), max_length=32, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=22, decimal_places=4)
+    currency = models.CharField(_("currency"), max_length=3)
+    external_id = models.CharField(
+        _("external id"), max_length=64, help_text=_("The shop's own reference, unique per account.")
+    )
+    reference = models.CharField(
+        _("provider reference"),
+        max_length=64,
+        unique=True,
+        help_text=_("MTN X-Reference-Id or MoMo requestId; stored before the request leaves."),
+    )
+    order_id = models.CharField(_("provider order id"), max_length=64, blank=True)
+    message = models.CharField(
+        _("message"), max_length=255, blank=True, help_text=_("payerMessage / orderInfo")
+    )
+    note = models.CharField(_("note"), max_length=160, blank=True, help_text=_("payeeNote"))
+    request_body = models.TextField(
+        _("request body"),
+        blank=True,
+        help_text=_("The exact body sent, where the provider needs a byte-identical re-send."),
+    )
+    provider_transaction_id = models.CharField(
+        _("provider transaction id"), max_length=64, blank=True, db_index=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
+    )
+    failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
+    failure_message = models.TextField(_("failure message"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+def _payment_meta_parts(prefix: str) -> tuple[list[models.Index], list[models.BaseConstraint]]:
+    indexes = [
+        models.Index(fields=["status", "next_check_at"], name=f"{prefix}_chk_idx"),
+        models.Index(fields=["account", "status"], name=f"{prefix}_acct_idx"),
+        models.Index(fields=["-created_at"], name=f"{prefix}_crt_idx"),
+    ]
+    constraints: list[models.BaseConstraint] = [
+        models.UniqueConstraint(fields=["account", "external_id"], name=f"{prefix}_unique_external_id"),
+        models.CheckConstraint(condition=models.Q(amount__gt=0), name=f"{prefix}_amount_positive"),
+    ]
+    return indexes, constraints
+
+
+_t_idx, _t_con = _payment_meta_parts("momo_tr")
+_c_idx, _c_con = _payment_meta_parts("momo_col")
+_r_idx, _r_con = _payment_meta_parts("momo_ref")
+
+
+class Transfer(Payment):
+    """Money out: an MTN disbursement transfer / deposit, an MTN remittance, a MoMo payout."""
+
+    operation = models.CharField(_("operation"), max_length=48, choices=TransferOperation.choices)
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retries",
+        verbose_name=_("retry of"),
+    )
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-created_at", "-id"]
+        indexes = _t_idx
+        constraints = _t_con
+        permissions = [
+            ("send_transfer", "Can send payouts"),
+            ("refresh_transfer", "Can refresh payout status"),
+            ("cancel_transfer", "Can cancel payouts"),
+            ("retry_transfer", "Can retry failed payouts"),
+        ]
+
+
+class Collection(Payment):
+    """Money in: an MTN request to pay or request to withdraw."""
+
+    operation = models.CharField(
+        _("operation"), max_length=48, choices=CollectionOperation.choices
+    )
+
+    class Meta:
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
+        ordering = ["-created_at", "-id"]
+        indexes = _c_idx
+        constraints = _c_con
+        permissions = [
+            ("request_collection", "Can request payments"),
+            ("refresh_collection", "Can refresh collection status"),
+            ("refund_collection", "Can refund collections"),
+        ]
+
+
+class Refund(Payment):
+    """An MTN refund of a successful collection; refunds never exceed what was collected."""
+
+    operation = models.CharField(
+        _("operation"),
+        max_length=48,
+        choices=RefundOperation.choices,
+        default=RefundOperation.MTN_REFUND,
+    )
+    collection = models.ForeignKey(
+        Collection, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("collection")
+    )
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+        indexes = _r_idx
+        constraints = _r_con
+        permissions = [("refresh_refund", "Can refresh refund status")]

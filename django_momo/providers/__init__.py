@@ -1,0 +1,1 @@
+"""Provider clients: pure HTTP, no Django models, no ORM."""

@@ -1,0 +1,72 @@
+"""RSA encryption of ``disbursementMethod``: PKCS#1 v1.5 with MoMo's public key, base64 output.
+
+MoMo decrypts with RSAES-PKCS1-v1_5 (every official sample; OAEP yields "hash decryption
+failed"). The plaintext must fit one block: k - 11 bytes (245 for 2048-bit, 501 for 4096-bit).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
+
+from django_momo.providers.base import ConfigurationError, InvalidInputError
+
+PKCS1_V15_OVERHEAD = 11
+_PADDING = padding.PKCS1v15()
+
+
+def load_public_key(text: str | bytes) -> rsa.RSAPublicKey:
+    """Parse MoMo's RSA public key given as PEM or as bare base64 DER SubjectPublicKeyInfo."""
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text)
+    try:
+        if b"-----BEGIN" in raw:
+            key = load_pem_public_key(raw.strip())
+        else:
+            der = base64.b64decode(b"".join(raw.split()), validate=True)
+            key = load_der_public_key(der)
+    except (ValueError, TypeError, binascii.Error):
+        # The key is public, but its text is not echoed: it may be a pasted secret by mistake.
+        raise ConfigurationError(
+            "MoMo public key is neither a PEM nor a base64 DER SubjectPublicKeyInfo",
+            provider="momo_vn",
+        ) from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ConfigurationError("MoMo public key is not an RSA key", provider="momo_vn")
+    if key.key_size < 2048:
+        raise ConfigurationError(
+            f"MoMo public key has {key.key_size} bits; MoMo issues 2048 or 4096", provider="momo_vn"
+        )
+    return key
+
+
+def method_plaintext(method: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON of ``disbursementMethod`` (raw diacritics, key order kept)."""
+    return json.dumps(method, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def max_plaintext_bytes(key: rsa.RSAPublicKey) -> int:
+    """The largest plaintext one PKCS#1 v1.5 block can hold with ``key``."""
+    return key.key_size // 8 - PKCS1_V15_OVERHEAD
+
+
+def encrypt_plaintext(key: rsa.RSAPublicKey, plaintext: bytes) -> str:
+    """Encrypt ``plaintext`` in one PKCS#1 v1.5 block; single-line standard base64."""
+    limit = max_plaintext_bytes(key)
+    if len(plaintext) > limit:
+        raise InvalidInputError(
+            "disbursementMethod",
+            f"encoded receiver details are {len(plaintext)} bytes; a {key.key_size}-bit key "
+            f"holds at most {limit} bytes: shorten the name or other receiver fields",
+        )
+    return base64.b64encode(key.encrypt(plaintext, _PADDING)).decode("ascii")
+
+
+def encrypt_method(key: rsa.RSAPublicKey, method: Mapping[str, Any]) -> str:
+    """Encrypt the ``disbursementMethod`` object for MoMo."""
+    return encrypt_plaintext(key, method_plaintext(method))

@@ -1,0 +1,226 @@
+"""Input rules for MoMo Disbursement requests, checked before any HTTP call.
+
+Every failure raises ``InvalidInputError`` naming the field. Values are never silently changed
+(no trimming, no phone-number rewriting): what is validated is exactly what gets signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django_momo.money import AmountError, to_amount
+from django_momo.providers.base import InvalidInputError
+
+ORDER_ID_RE = re.compile(r"^[0-9a-zA-Z]([-_.]*[0-9a-zA-Z]+)*$")
+ORDER_ID_MAX = 50
+# requestId is free text for MoMo, but it is written raw into the signed string: keep it to
+# characters that cannot be confused with the ``&``/``=`` separators (UUIDs fit).
+REQUEST_ID_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.:-]*$")
+REQUEST_ID_MAX = 50
+LANGS = frozenset({"vi", "en"})
+WALLET_ID_RE = re.compile(r"^0[0-9]{9}$")
+PERSONAL_ID_RE = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$")  # CMND (9) or CCCD (12 digits)
+BANK_ACCOUNT_RE = re.compile(r"^[0-9]{5,20}$")
+BANK_CARD_RE = re.compile(r"^[0-9]{12,19}$")
+BANK_CODE_RE = re.compile(r"^[A-Z0-9]{2,20}$")
+NAME_MAX = 100
+ORDER_INFO_MAX = 200  # String(200) on some pages, 255 on others: the smaller one fits both
+EXTRA_DATA_MAX = 1000
+IPN_URL_MAX = 200
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class PayoutLimits:
+    """Per-payout VND limits; defaults from MoMo's disbursement page, overridable per account."""
+
+    wallet_min: Decimal = Decimal(1_000)
+    wallet_max: Decimal = Decimal(200_000_000)
+    bank_min: Decimal = Decimal(20_000)
+    bank_max: Decimal = Decimal(20_000_000)
+
+
+DEFAULT_LIMITS = PayoutLimits()
+
+
+def _text(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(field, f"must be a string, got {type(value).__name__}")
+    return value
+
+
+def order_id(value: object, field: str = "order_id") -> str:
+    """MoMo's orderId pattern, at most 50 characters."""
+    text = _text(field, value)
+    if not text:
+        raise InvalidInputError(field, "must not be empty")
+    if len(text) > ORDER_ID_MAX:
+        raise InvalidInputError(field, f"at most {ORDER_ID_MAX} characters, got {len(text)}")
+    if not ORDER_ID_RE.match(text):
+        raise InvalidInputError(
+            field, "letters and digits, optionally joined by '-', '_' or '.', nothing else"
+        )
+    return text
+
+
+def request_id(value: object, field: str = "request_id") -> str:
+    """A non-empty ASCII id of at most 50 characters (a UUID is ideal)."""
+    text = _text(field, value)
+    if not text:
+        raise InvalidInputError(field, "must not be empty")
+    if len(text) > REQUEST_ID_MAX:
+        raise InvalidInputError(field, f"at most {REQUEST_ID_MAX} characters, got {len(text)}")
+    if not REQUEST_ID_RE.match(text):
+        raise InvalidInputError(field, "letters, digits, '-', '_', '.' and ':' only")
+    return text
+
+
+def lang(value: object) -> str:
+    """``vi`` or ``en``."""
+    text = _text("lang", value)
+    if text not in LANGS:
+        raise InvalidInputError("lang", f"must be 'vi' or 'en', got {text!r}")
+    return text
+
+
+def amount(value: object, *, minimum: Decimal, maximum: Decimal) -> int:
+    """A whole VND amount (``Decimal`` or ``int``) within the limits, as the int MoMo signs."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise InvalidInputError(
+            "amount", f"must be a Decimal or an int (VND), got {type(value).__name__}"
+        )
+    try:
+        checked = to_amount(value, "VND")
+    except AmountError as exc:
+        raise InvalidInputError("amount", str(exc)) from None
+    if checked < minimum or checked > maximum:
+        raise InvalidInputError(
+            "amount", f"must be between {minimum:,} and {maximum:,} VND, got {checked:,}"
+        )
+    return int(checked)
+
+
+def human_text(field: str, value: object, *, max_length: int, required: bool = True) -> str:
+    """Free text (names, orderInfo): no control characters, no edge or blank-only whitespace."""
+    text = _text(field, value)
+    if not text:
+        if required:
+            raise InvalidInputError(field, "must not be empty")
+        return text
+    if len(text) > max_length:
+        raise InvalidInputError(field, f"at most {max_length} characters, got {len(text)}")
+    if _CONTROL_RE.search(text):
+        raise InvalidInputError(field, "must not contain control characters")
+    if text != text.strip():
+        # MoMo's own signing helper trims; a trimmed value would no longer match our signature.
+        raise InvalidInputError(field, "must not start or end with whitespace")
+    return text
+
+
+def order_info(value: object) -> str:
+    """A short description, at most 200 characters."""
+    return human_text("order_info", value, max_length=ORDER_INFO_MAX)
+
+
+def wallet_id(value: object, field: str = "wallet_id") -> str:
+    """A MoMo wallet number in local format ``0xxxxxxxxx`` (10 digits)."""
+    text = _text(field, value)
+    if not WALLET_ID_RE.match(text):
+        raise InvalidInputError(
+            field, "must be a local phone number of 10 digits starting with 0, e.g. 0901234567"
+        )
+    return text
+
+
+def personal_id(value: object) -> str:
+    """A Vietnamese national ID number: 9 (CMND) or 12 (CCCD) digits, leading zeros kept."""
+    text = _text("personal_id", value)
+    if not PERSONAL_ID_RE.match(text):
+        raise InvalidInputError("personal_id", "must be 9 or 12 digits")
+    return text
+
+
+def holder_name(value: object, field: str = "holder_name") -> str:
+    """A receiver's name as registered (Vietnamese diacritics allowed)."""
+    return human_text(field, value, max_length=NAME_MAX)
+
+
+def bank_account_no(value: object) -> str:
+    """A bank account number: 5 to 20 digits."""
+    text = _text("bank_account_no", value)
+    if not BANK_ACCOUNT_RE.match(text):
+        raise InvalidInputError("bank_account_no", "must be 5 to 20 digits")
+    return text
+
+
+def bank_card_no(value: object) -> str:
+    """A domestic bank card number: 12 to 19 digits."""
+    text = _text("bank_card_no", value)
+    if not BANK_CARD_RE.match(text):
+        raise InvalidInputError("bank_card_no", "must be 12 to 19 digits")
+    return text
+
+
+def bank_code(value: object) -> str:
+    """MoMo's bank code, e.g. ``VCB``, ``ACB``, ``BIDV``, ``CTG`` (upper case)."""
+    text = _text("bank_code", value)
+    if not BANK_CODE_RE.match(text):
+        raise InvalidInputError("bank_code", "must be 2 to 20 upper-case letters or digits")
+    return text
+
+
+def extra_data(value: object) -> str:
+    """``""``, a mapping (encoded here as base64 JSON) or an already-encoded base64 JSON string."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        try:
+            encoded_json = json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError("extra_data", f"is not JSON-serialisable: {exc}") from None
+        text = base64.b64encode(encoded_json.encode("utf-8")).decode("ascii")
+    else:
+        text = _text("extra_data", value)
+        if text:
+            _check_base64_json(text)
+    if len(text) > EXTRA_DATA_MAX:
+        raise InvalidInputError("extra_data", f"at most {EXTRA_DATA_MAX} characters once encoded")
+    return text
+
+
+def _check_base64_json(text: str) -> None:
+    try:
+        decoded = base64.b64decode(text, validate=True)
+        parsed: Any = json.loads(decoded.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidInputError("extra_data", "must be base64 of a JSON object") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInputError("extra_data", "must be base64 of a JSON object")
+
+
+def ipn_url(value: object) -> str:
+    """An absolute http(s) URL of at most 200 ASCII characters without spaces."""
+    text = _text("ipn_url", value)
+    if len(text) > IPN_URL_MAX:
+        raise InvalidInputError("ipn_url", f"at most {IPN_URL_MAX} characters")
+    if not text.isascii() or any(ch.isspace() for ch in text) or _CONTROL_RE.search(text):
+        raise InvalidInputError("ipn_url", "must be ASCII without spaces")
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise InvalidInputError("ipn_url", "must be an absolute http(s) URL")
+    return text
+
+
+def order_group_id(value: object) -> int:
+    """MoMo's orderGroupId: a positive integer MoMo assigned."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError("order_group_id", "must be a positive int assigned by MoMo")
+    return value

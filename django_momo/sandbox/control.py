@@ -1,0 +1,75 @@
+"""A small client for the sandbox's control API, used by tests, benchmarks and the demo."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+
+class SandboxControl:
+    """Reset, inject faults, read the ledger and the callback log of a running sandbox."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def get(self, path: str) -> Any:
+        resp = self._session.get(self._url(path), timeout=self.timeout)
+        resp.raise_for_status()
+        return resp.json()
+
+    def post(self, path: str, json: Any = None) -> Any:
+        resp = self._session.post(self._url(path), json=json, timeout=self.timeout)
+        if resp.status_code >= 400:
+            raise ValueError(f"sandbox refused {path}: {resp.status_code} {resp.text}")
+        return resp.json()
+
+    def _url(self, path: str) -> str:
+        path = path if path.startswith("/") else "/" + path
+        if not path.startswith("/_sandbox"):
+            path = "/_sandbox" + path
+        return self.base_url + path
+
+    def health(self) -> dict[str, Any]:
+        return self.get("/_sandbox/health")  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        self.post("/_sandbox/reset")
+
+    def set_faults(self, **spec: Any) -> dict[str, Any]:
+        return self.post("/_sandbox/faults", spec)  # type: ignore[no-any-return]
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self.post("/_sandbox/faults", {"replace": True})  # type: ignore[no-any-return]
+
+    def ledger(self, provider: str | None = None) -> dict[str, Any]:
+        suffix = f"?provider={provider}" if provider else ""
+        return self.get("/_sandbox/ledger" + suffix)  # type: ignore[no-any-return]
+
+    def set_callbacks(self, **settings: Any) -> dict[str, Any]:
+        return self.post("/_sandbox/callbacks", settings)  # type: ignore[no-any-return]
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        return self.get("/_sandbox/callbacks")["deliveries"]  # type: ignore[no-any-return]
+
+    def wait_for_callbacks(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Wait until ``count`` callbacks were delivered (answered or failed); return the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.callbacks()
+            done = [d for d in log if d["delivered_at"] is not None]
+            if len(done) >= count or time.monotonic() > deadline:
+                return log
+            time.sleep(0.02)
+
+
+@dataclass
+class SandboxHandle:
+    """What the ``momo_sandbox`` fixture hands a test."""
+
+    base_url: str
+    control: SandboxControl
