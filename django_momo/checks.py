@@ -1,1 +1,235 @@
-"""System checks: a wrong setting is reported by ``manage.py check``, not at the first payment."""
+"""System checks: a wrong setting is reported by ``manage.py check``, not at the first payment.
+
+Ids: ``django_momo.E001``... for errors, ``django_momo.W001``... for warnings; each has a hint.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from .conf import MTN_PRODUCTS, MTN_TARGET_ENVIRONMENTS, PROVIDERS, SETTING_NAME, momo_settings
+
+MOMO = SETTING_NAME
+
+
+def _err(id_: int, msg: str, hint: str) -> Error:
+    return Error(msg, hint=hint, id=f"django_momo.E{id_:03d}")
+
+
+def _warn(id_: int, msg: str, hint: str) -> Warning:
+    return Warning(msg, hint=hint, id=f"django_momo.W{id_:03d}")
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Validate ``DJANGO_MOMO`` and every account in it."""
+    raw = getattr(settings, SETTING_NAME, None)
+    if raw is None:
+        return [
+            _warn(
+                1,
+                f"{MOMO} is not set: no provider account is configured.",
+                f'Add {MOMO} = {{"ACCOUNTS": {{...}}}} to your settings (see the README).',
+            )
+        ]
+    if not isinstance(raw, dict):
+        return [_err(1, f"{MOMO} must be a dict.", f"Set {MOMO} = {{'ACCOUNTS': {{...}}}}.")]
+    errors: list[CheckMessage] = []
+    from .conf import DEFAULTS
+
+    for name in raw:
+        if name not in DEFAULTS:
+            errors.append(
+                _err(2, f"{MOMO}[{name!r}] is not a known setting.",
+                     f"Known settings: {', '.join(sorted(DEFAULTS))}.")
+            )
+    accounts = raw.get("ACCOUNTS", {})
+    if not isinstance(accounts, dict):
+        return [*errors, _err(3, f'{MOMO}["ACCOUNTS"] must be a dict of named accounts.',
+                              'e.g. {"mtn-ug": {"PROVIDER": "mtn", ...}}')]
+    for name, conf in accounts.items():
+        errors.extend(_check_account(str(name), conf))
+    errors.extend(_check_callback_base_url(raw.get("CALLBACK_BASE_URL", ""), accounts))
+    return errors
+
+
+def _check_account(name: str, conf: Any) -> list[CheckMessage]:
+    where = f'{MOMO}["ACCOUNTS"][{name!r}]'
+    if not isinstance(conf, dict):
+        return [_err(3, f"{where} must be a dict.", 'Give at least {"PROVIDER": "mtn"|"momo_vn"}.')]
+    provider = conf.get("PROVIDER")
+    if provider not in PROVIDERS:
+        return [_err(4, f"{where}['PROVIDER'] is {provider!r}.", f"Use one of {PROVIDERS}.")]
+    errors: list[CheckMessage] = []
+    if not _is_url(conf.get("BASE_URL")):
+        errors.append(_err(5, f"{where}['BASE_URL'] is missing or not an http(s) URL.",
+                           "MTN: https://proxy.momoapi.mtn.com or your country's host; "
+                           "MoMo: https://payment.momo.vn (test: https://test-payment.momo.vn)."))
+    if provider == "mtn":
+        errors.extend(_check_mtn(where, conf))
+    else:
+        errors.extend(_check_momo(where, conf))
+    return errors
+
+
+def _check_mtn(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    env = conf.get("TARGET_ENVIRONMENT")
+    if env not in MTN_TARGET_ENVIRONMENTS:
+        errors.append(_err(6, f"{where}['TARGET_ENVIRONMENT'] is {env!r}, not an MTN target environment.",
+                           f"Use one of: {', '.join(MTN_TARGET_ENVIRONMENTS)}."))
+    currency = conf.get("CURRENCY")
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
+        errors.append(_err(7, f"{where}['CURRENCY'] is missing or not an ISO 4217 code.",
+                           'The currency of the target environment, e.g. "UGX"; "EUR" in sandbox.'))
+    elif env == "sandbox" and currency.upper() != "EUR":
+        errors.append(_warn(2, f"{where}: MTN's sandbox only accepts EUR, CURRENCY is {currency!r}.",
+                            'Set "CURRENCY": "EUR" for the sandbox target environment.'))
+    host = conf.get("CALLBACK_HOST")
+    if not isinstance(host, str) or not host or "/" in host:
+        errors.append(_err(8, f"{where}['CALLBACK_HOST'] is missing or not a bare host name.",
+                           "The providerCallbackHost of your API user, e.g. \"shop.example.com\" "
+                           "(no scheme, no path)."))
+    products = [p for p in MTN_PRODUCTS if p in conf]
+    if not products:
+        errors.append(_err(9, f"{where} has no product credentials.",
+                           f"Add at least one of {', '.join(MTN_PRODUCTS)} with SUBSCRIPTION_KEY, "
+                           "API_USER and API_KEY."))
+    for product in products:
+        creds = conf[product]
+        pwhere = f"{where}[{product!r}]"
+        if not isinstance(creds, dict):
+            errors.append(_err(9, f"{pwhere} must be a dict.",
+                               "Give SUBSCRIPTION_KEY, API_USER and API_KEY."))
+            continue
+        for key in ("SUBSCRIPTION_KEY", "API_USER", "API_KEY"):
+            value = creds.get(key)
+            if not isinstance(value, str) or not value.strip():
+                errors.append(_err(10, f"{pwhere}[{key!r}] is missing or empty.",
+                                   "Copy it from the MTN portal (sandbox: manage.py "
+                                   "momo_mtn_provision); read it from an environment variable."))
+        user = creds.get("API_USER")
+        if isinstance(user, str) and user.strip():
+            try:
+                if uuid.UUID(user).version != 4:
+                    raise ValueError
+            except ValueError:
+                errors.append(_err(11, f"{pwhere}['API_USER'] is not a UUID version 4.",
+                                   "MTN API users are UUIDv4 strings, e.g. "
+                                   "\"ff80f18e-d701-4b00-8b58-ba5419001675\"."))
+    return errors
+
+
+def _check_momo(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for key in ("PARTNER_CODE", "ACCESS_KEY", "SECRET_KEY", "PUBLIC_KEY"):
+        value = conf.get(key)
+        if not isinstance(value, str) or not value.strip():
+            errors.append(_err(12, f"{where}[{key!r}] is missing or empty.",
+                               "Copy it from MoMo's business portal (M4B); read it from an "
+                               "environment variable."))
+    key_text = conf.get("PUBLIC_KEY")
+    if isinstance(key_text, str) and key_text.strip():
+        problem = rsa_public_key_problem(key_text)
+        if problem:
+            errors.append(_err(13, f"{where}['PUBLIC_KEY'] is not a usable RSA public key: {problem}.",
+                               "Paste MoMo's public key as PEM (-----BEGIN PUBLIC KEY-----) or as the "
+                               "bare base64 DER text MoMo's portal shows."))
+    lang = conf.get("LANG", "vi")
+    if lang not in ("vi", "en"):
+        errors.append(_err(14, f"{where}['LANG'] is {lang!r}.", 'Use "vi" or "en".'))
+    limits = conf.get("LIMITS", {})
+    if not isinstance(limits, dict) or any(
+        not isinstance(v, int) or isinstance(v, bool) or v <= 0 for v in limits.values()
+    ):
+        errors.append(_err(15, f"{where}['LIMITS'] must map limit names to positive whole VND.",
+                           'e.g. {"BANK_MIN": 10000}.'))
+    return errors
+
+
+def rsa_public_key_problem(text: str) -> str | None:
+    """Why ``text`` is not an RSA public key of 2048 bits or more, or ``None`` when it is one."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import (
+        load_der_public_key,
+        load_pem_public_key,
+    )
+
+    try:
+        if "BEGIN" in text:
+            key = load_pem_public_key(text.strip().encode())
+        else:
+            key = load_der_public_key(base64.b64decode("".join(text.split()), validate=True))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        return f"it cannot be parsed ({type(exc).__name__})"
+    if not isinstance(key, rsa.RSAPublicKey):
+        return "it is not an RSA key"
+    if key.key_size < 2048:
+        return f"it has {key.key_size} bits, MoMo uses 2048 or 4096"
+    return None
+
+
+def _check_callback_base_url(value: Any, accounts: dict[str, Any]) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    if value in ("", None):
+        if accounts:
+            errors.append(_warn(3, f'{MOMO}["CALLBACK_BASE_URL"] is not set: providers cannot '
+                                   "call back, payments settle only by polling.",
+                                'Set it to the public URL of the app\'s include, e.g. '
+                                '"https://shop.example.com/momo/".'))
+        return errors
+    if not _is_url(value):
+        return [_err(16, f'{MOMO}["CALLBACK_BASE_URL"] {value!r} is not an http(s) URL.',
+                     'e.g. "https://shop.example.com/momo/".')]
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    # Loopback is the local sandbox (tests, demo): no provider on the internet calls it anyway.
+    if not settings.DEBUG and parts.scheme != "https" and not loopback:
+        errors.append(_err(17, f'{MOMO}["CALLBACK_BASE_URL"] uses {parts.scheme}:// with DEBUG=False.',
+                           "Providers send payment callbacks over the internet: use https."))
+    for name, conf in accounts.items():
+        if isinstance(conf, dict) and conf.get("PROVIDER") == "mtn":
+            host = conf.get("CALLBACK_HOST")
+            if isinstance(host, str) and host and parts.hostname != host.lower():
+                errors.append(_warn(4, f'{MOMO}["ACCOUNTS"][{name!r}]["CALLBACK_HOST"] {host!r} differs '
+                                       f"from the CALLBACK_BASE_URL host {parts.hostname!r}.",
+                                    "MTN rejects callback URLs whose host is not the API user's "
+                                    "providerCallbackHost."))
+    return errors
+
+
+@register(Tags.compatibility)
+def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when tasks run inline in production, and when the tasks framework is missing."""
+    import django
+
+    if django.VERSION < (6, 0):
+        try:
+            import django_tasks  # noqa: F401
+        except ImportError:
+            return [_err(18, "Django < 6 needs the django-tasks backport, which is not installed.",
+                         'pip install "django-momo[tasks-backport]"')]
+    try:
+        from .tasks_compat import inline_backend_in_use
+    except ImportError:
+        return []
+    if not settings.DEBUG and inline_backend_in_use():
+        return [_warn(5, "Tasks run inline (immediate backend) with DEBUG=False: provider calls "
+                         "then run inside web requests and nothing retries them in the background.",
+                      "Configure a real backend in TASKS (e.g. django_tasks_db.DatabaseBackend with "
+                      "a db_worker process) and run momo_reconcile periodically.")]
+    return []

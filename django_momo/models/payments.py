@@ -105,6 +105,8 @@ class Payment(models.Model):
     failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
     failure_message = models.TextField(_("failure message"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # How many status checks were made; picks the next delay in STATUS_CHECK_DELAYS.
+    status_checks = models.PositiveIntegerField(_("status checks"), default=0)
     next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
     created_by = models.ForeignKey(

@@ -10,6 +10,7 @@ result, ``7000`` while it is still running, or ``40`` for a non-final earlier re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -120,14 +121,15 @@ class MomoDisbursementClient:
         # Validate everything cheap before the RSA operation.
         info = check.order_info(order_info)
         extra = check.extra_data(extra_data)
-        url = check.ipn_url(ipn_url) if ipn_url is not None else None
+        # MoMo reports the final result to ipnUrl: a payout without one could only be
+        # resolved by re-sending, so it is required.
+        url = check.ipn_url(ipn_url)
         language = check.lang(lang)
         group = check.order_group_id(order_group_id) if order_group_id is not None else None
         body["disbursementMethod"] = encrypt_method(self._public_key, method)
         body["extraData"] = extra
         body["orderInfo"] = info
-        if url is not None:
-            body["ipnUrl"] = url
+        body["ipnUrl"] = url
         body["lang"] = language
         if group is not None:
             body["orderGroupId"] = group
@@ -150,7 +152,7 @@ class MomoDisbursementClient:
         wallet_id: str,
         wallet_name: str,
         order_info: str,
-        ipn_url: str | None = None,
+        ipn_url: str,
         extra_data: Mapping[str, Any] | str | None = "",
         lang: str = "vi",
         personal_id: str | None = None,
@@ -194,7 +196,7 @@ class MomoDisbursementClient:
         order_info: str,
         bank_account_no: str | None = None,
         bank_card_no: str | None = None,
-        ipn_url: str | None = None,
+        ipn_url: str,
         extra_data: Mapping[str, Any] | str | None = "",
         lang: str = "vi",
         order_group_id: int | None = None,
@@ -236,8 +238,23 @@ class MomoDisbursementClient:
             reference=reference,
         )
 
-    def send(self, prepared: PreparedRequest) -> DisbursementResult:
-        """Send (or re-send, byte for byte) a prepared payout; transport trouble raises."""
+    def send(self, prepared: PreparedRequest, *, retries: int = 0) -> DisbursementResult:
+        """Send (or re-send, byte for byte) a prepared payout; transport trouble raises.
+
+        ``retries`` (at most the transport's ``max_retries``) re-sends the same bytes after a
+        transient failure (safe: MoMo keys on ``requestId``), with capped, jittered backoff.
+        """
+        delays = iter(list(self.transport.backoff_delays())[:retries])
+        while True:
+            try:
+                return self._send_once(prepared)
+            except TransientError:
+                delay = next(delays, None)
+                if delay is None:
+                    raise
+                time.sleep(delay)
+
+    def _send_once(self, prepared: PreparedRequest) -> DisbursementResult:
         response = self._post(prepared.path, prepared.body, prepared.request_id)
         status, data = read_answer(response, prepared.request_id, self.credentials.secrets)
         code = data["resultCode"]

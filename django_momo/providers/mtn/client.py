@@ -76,7 +76,7 @@ class MtnProductClient:
         token_refresh_margin: float = DEFAULT_TOKEN_REFRESH_MARGIN,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = _check_base_url(base_url)
+        self.base_url = check_base_url(base_url)
         if target_environment not in TARGET_ENVIRONMENTS:
             raise ConfigurationError(
                 f"target_environment {target_environment!r} is not one of MTN's: "
@@ -372,7 +372,8 @@ def _retry_after(response: requests.Response, default: float) -> float:
         return default
 
 
-def _check_base_url(base_url: object) -> str:
+def check_base_url(base_url: object) -> str:
+    """``base_url`` without its trailing slash; ``ConfigurationError`` unless absolute http(s)."""
     if not isinstance(base_url, str):
         raise ConfigurationError("base_url must be a string", provider=PROVIDER)
     parts = urlsplit(base_url.strip())

@@ -14,7 +14,9 @@ from django_momo.sandbox import presets
 
 def private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
     """The sandbox's private half, to decrypt what the client encrypted."""
-    path = presets.MOMO_PRIVATE_KEY_PEM_PATH if bits == 2048 else presets.MOMO_PRIVATE_KEY_4096_PEM_PATH
+    path = presets.MOMO_PRIVATE_KEY_PEM_PATH
+    if bits == 4096:
+        path = presets.MOMO_PRIVATE_KEY_4096_PEM_PATH
     key = load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     return key

@@ -178,7 +178,8 @@ def test_verify_is_case_insensitive_and_rejects_tampering() -> None:
     signer = Signer(SELF_KEY)
     values = {**SELF, "orderId": "A1", "requestId": "R1"}
     good = signer.sign(BALANCE_FIELDS, values)
-    assert good == good.lower() and len(good) == 64
+    assert good == good.lower()
+    assert len(good) == 64
     assert signer.verify(BALANCE_FIELDS, values, good)
     assert signer.verify(BALANCE_FIELDS, values, good.upper())
     assert not signer.verify(BALANCE_FIELDS, {**values, "orderId": "A2"}, good)

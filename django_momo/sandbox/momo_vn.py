@@ -1,0 +1,483 @@
+"""MoMo Vietnam half of the sandbox: single disbursement (verify, balance, pay) and query.
+
+Provider paths (``POST``, JSON ``application/json; charset=UTF-8``):
+
+* ``/v2/gateway/api/disbursement/verify``: checkWallet; answers ``partnerCode, orderId, requestId,
+  responseTime, message, resultCode``.
+* ``/v2/gateway/api/disbursement/balance``: the merchant balance (``amount``, ``currency`` VND).
+* ``/v2/gateway/api/disbursement/pay``: disburseToWallet / disburseToBank; answers ``amount,
+  transId, balance`` besides the common fields, and sends a signed IPN to ``ipnUrl`` once the
+  payout is final (``orderType`` ``momo_disbursement``). Responses carry no signature (MoMo
+  documents none).
+* ``/v2/gateway/api/query``: the current result of a payout by ``orderId``; unknown orders answer
+  42. Not confirmed by MoMo for disbursements; the sandbox serves it so clients can reconcile.
+
+Known merchant: ``presets.MOMO_PARTNER_CODE`` / ``MOMO_ACCESS_KEY`` / ``MOMO_SECRET_KEY``. Another
+partnerCode answers 13 (HTTP 401). A wrong signature answers 20 with a ``subErrors`` entry for
+``signature`` showing the expected raw string (accessKey masked), as MoMo does. Format problems
+answer 20 (HTTP 400) with ``subErrors`` naming the field; a non-whole amount 21; an amount outside
+wallet 1,000-200,000,000 / bank 20,000-20,000,000 VND answers 22. ``disbursementMethod`` that is
+not base64 of one PKCS#1 v1.5 block of the sandbox key holding a JSON object answers 20 with
+field ``disbursementMethod``.
+
+Idempotency (per partnerCode + requestId, for verify, balance and pay; query is read-only):
+
+* the byte-identical body again -> the same answer; a payout still pending -> HTTP 422 with 7000;
+* the same requestId with a freshly encrypted body whose signed fields (other than
+  ``disbursementMethod``/``signature``) and decrypted receiver are equal -> treated as the same
+  request (RSA padding is random, so this is what a client that re-encrypts sends);
+* anything else under a used requestId -> 40 and a ledger violation
+  ``reference_reused_with_other_body``; an orderId already paid under another requestId -> 41.
+* Requests refused before acceptance (13, 20, 21, 22, 503/10) are not remembered: a corrected
+  re-send under the same requestId is processed afresh.
+
+Magic receivers (the last four digits are the result code; any other receiver succeeds):
+
+* wallet ``090000xxxx`` on pay: 7000 (pending, settles to 0 after ``--momo-pending-seconds``, IPN
+  sent), 7002 and 9000 (pending until ``settle``), 99, 1001, 1007 (wallet missing / not linked),
+  1008 (receiving limit), 1100 (merchant balance), 4001 (restricted), 4002 (not C06-verified),
+  4003 (name / personal id mismatch): final failures, booked FAILED, IPN sent at once. E.g.
+  ``0900007000`` -> 7000, ``0900001007`` -> 1007, ``0900000099`` -> 99.
+* wallet ``090000xxxx`` on checkWallet: 10 (HTTP 503, not remembered), 99, 1007, 4001, 4002,
+  4003; every other wallet answers 0.
+* bank account or card number ``990000xxxx`` on pay: the same codes plus 1507; a bankCode outside
+  the sandbox's list (VCB, ACB, BIDV, CTG, TCB, MB, ...) also answers 1507.
+* Any payout larger than the balance answers 1100. The balance starts at
+  ``presets.MOMO_OPENING_BALANCE`` and holds the amount of every successful or pending payout.
+
+Faults: ``error_before_booking`` -> HTTP 503 resultCode 10, nothing booked; ``lost_after_booking``
+-> booked, connection closed; ``status_error`` -> query answers HTTP 500 resultCode 10.
+
+Control endpoints under ``/_sandbox/momo_vn/``:
+
+* ``GET public-key``: the sandbox's RSA public key (PEM) to encrypt ``disbursementMethod`` with.
+* ``GET stats``: request and result-code counters, balance, pending payouts.
+* ``GET|POST settings``: ``{"pending_seconds": float, "balance": int}`` (reset restores both).
+* ``GET order?order_id=...``: one payout's state.
+* ``POST settle``: ``{"order_id": ..., "result_code": 0}`` makes a pending payout final and sends
+  its IPN (409 when it is final already).
+* ``POST forge-ipn``: ``{"order_id": ..., "tamper": "signature"|"amount"|"missing_field"|"none",
+  "url": optional}`` sends an IPN for the order with a wrong signature, a changed amount, no
+  ``transId`` or untouched; answers the body sent.
+
+Flags: ``--momo-key-bits 2048|4096`` (key pair used), ``--momo-pending-seconds`` (default 2.0),
+``--momo-opening-balance`` (VND).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+from collections import Counter
+from typing import Any
+
+from . import presets
+from .app import Protocol, SandboxState
+from .ledger import body_digest
+from .momo_vn_checks import (
+    Rejection,
+    amount_present,
+    check_amount,
+    check_bank_method,
+    check_common,
+    check_order_group,
+    check_pay_texts,
+    check_request_type,
+    check_wallet_method,
+    mask,
+    parse_body,
+    require_text,
+)
+from .momo_vn_codes import (
+    BANK_CODES,
+    PENDING_CODES,
+    http_status,
+    ledger_status,
+    magic_pay_code,
+    magic_verify_code,
+    message,
+)
+from .momo_vn_crypto import DecryptionError, SandboxKeyPair, raw_string, signature_matches
+from .momo_vn_payouts import (
+    TAMPERS,
+    Payout,
+    Remembered,
+    encode_json,
+    fingerprint,
+    ipn_body,
+    now_ms,
+    pay_answer,
+)
+from .web import DropConnection, Request, Response
+
+PROVIDER = "momo_vn"
+PATHS = {
+    "/v2/gateway/api/disbursement/verify": "verify",
+    "/v2/gateway/api/disbursement/balance": "balance",
+    "/v2/gateway/api/disbursement/pay": "pay",
+    "/v2/gateway/api/query": "query",
+}
+REQUIRED = {
+    "verify": ("orderId", "requestId", "requestType", "disbursementMethod", "signature"),
+    "balance": ("orderId", "requestId", "signature"),
+    "pay": ("orderId", "requestId", "requestType", "disbursementMethod", "signature"),
+    "query": ("orderId", "requestId", "signature"),
+}
+JSON_TYPE = "application/json; charset=UTF-8"
+TRANS_ID_BASE = 3_000_000_000
+
+
+def answer(data: dict[str, Any], status: int) -> Response:
+    """A MoMo-style JSON response."""
+    return Response(status, encode_json(data), {}, JSON_TYPE)
+
+
+class MomoVnProtocol(Protocol):
+    """Simulates MoMo Vietnam's disbursement API for the preset merchant."""
+
+    name = "momo_vn"
+
+    def __init__(self, state: SandboxState) -> None:
+        super().__init__(state)
+        options = state.options
+        self.key = SandboxKeyPair(int(options.get("momo_key_bits") or 2048))
+        self.partner_code = presets.MOMO_PARTNER_CODE
+        self._access_key = presets.MOMO_ACCESS_KEY
+        self._secret_key = presets.MOMO_SECRET_KEY
+        self._lock = state.ledger.lock
+        self.reset()
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """``--momo-key-bits``, ``--momo-pending-seconds``, ``--momo-opening-balance``."""
+        g = parser.add_argument_group("MoMo Vietnam")
+        g.add_argument(
+            "--momo-key-bits",
+            type=int,
+            choices=(2048, 4096),
+            default=2048,
+            help="RSA key pair for disbursementMethod (default 2048)",
+        )
+        g.add_argument(
+            "--momo-pending-seconds",
+            type=float,
+            default=2.0,
+            help="seconds until a 7000 payout settles to success (default 2.0)",
+        )
+        g.add_argument(
+            "--momo-opening-balance",
+            type=int,
+            default=presets.MOMO_OPENING_BALANCE,
+            help="merchant disbursement balance at start and after reset (VND)",
+        )
+
+    def reset(self) -> None:
+        """Forget remembered requests, payouts, counters; restore balance and settings."""
+        options = self.state.options
+        with self._lock:
+            self._records: dict[tuple[str, str], Remembered] = {}
+            self._orders: dict[tuple[str, str], Payout] = {}
+            self._trans_ids = itertools.count(TRANS_ID_BASE + 1)
+            self.balance = int(options.get("momo_opening_balance") or presets.MOMO_OPENING_BALANCE)
+            pending = options.get("momo_pending_seconds")
+            self.pending_seconds = 2.0 if pending is None else float(pending)
+            self.stats: Counter[str] = Counter()
+
+    def describe(self) -> dict[str, Any]:
+        """Partner code, key size and paths (no secrets)."""
+        return {
+            "partner_code": self.partner_code,
+            "key_bits": self.key.bits,
+            "pending_seconds": self.pending_seconds,
+            "paths": sorted(PATHS),
+        }
+
+    # -- provider requests ---------------------------------------------------------------------
+    def handle(self, request: Request) -> Response | None:
+        """Route MoMo's four paths; anything else is not ours."""
+        operation = PATHS.get(request.path.rstrip("/"))
+        if operation is None:
+            return None
+        if request.method != "POST":
+            return Response.json({"error": "method not allowed"}, status=405)
+        data: dict[str, Any] = {}
+        self._count(f"requests.{operation}")
+        try:
+            data = parse_body(request.body)
+            lang = self._begin(operation, data)
+            if operation == "verify":
+                return self._verify(request, data, lang)
+            if operation == "balance":
+                return self._balance(request, data, lang)
+            if operation == "pay":
+                return self._pay(request, data, lang)
+            return self._query(data, lang)
+        except Rejection as rejection:
+            return self._reject(data, rejection)
+
+    def _begin(self, operation: str, data: dict[str, Any]) -> str:
+        """Partner, required fields, signature, ids and lang; returns the lang."""
+        require_text(data, "partnerCode")
+        if data["partnerCode"] != self.partner_code:
+            raise Rejection(13, "partnerCode", "Unknown partnerCode.")
+        require_text(data, *REQUIRED[operation])
+        if operation == "pay":
+            amount_present(data)
+            require_text(data, "extraData", "orderInfo", allow_empty=True)
+        if not signature_matches(operation, data, self._access_key, self._secret_key):
+            self._count("bad_signatures")
+            raw = raw_string(operation, data, "$accessKey")
+            raise Rejection(
+                20,
+                "signature",
+                "Chữ ký không hợp lệ. Vui lòng kiểm tra dữ liệu gốc trước khi mã hóa : " + raw,
+            )
+        return check_common(data)
+
+    def _reject(self, data: dict[str, Any], rejection: Rejection) -> Response:
+        code = rejection.code
+        self._count(f"result.{code}")
+        lang = data.get("lang") if data.get("lang") in ("vi", "en") else "en"
+        body = self._base(data, code, str(lang))
+        if rejection.sub_errors:
+            body["subErrors"] = rejection.sub_errors
+        return answer(body, http_status(code))
+
+    def _base(self, data: dict[str, Any], code: int, lang: str) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for name in ("partnerCode", "orderId", "requestId"):
+            if isinstance(data.get(name), str):
+                body[name] = data[name]
+        body.update(responseTime=now_ms(), message=message(code, lang), resultCode=code)
+        return body
+
+    def _decrypt(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.key.decrypt_json(data["disbursementMethod"])
+        except DecryptionError as exc:
+            self._count("undecryptable")
+            raise Rejection(20, "disbursementMethod", str(exc)) from exc
+
+    def _replayed(
+        self, request: Request, data: dict[str, Any], operation: str, print_: str
+    ) -> Response | None:
+        """The answer to a re-used requestId, or ``None`` when it is new. Hold the lock."""
+        record = self._records.get((data["partnerCode"], data["requestId"]))
+        if record is None:
+            return None
+        digest = body_digest(request.body)
+        if digest != record.digest and print_ != record.fingerprint:
+            self._count("result.40")
+            self.state.ledger.note_violation(
+                "reference_reused_with_other_body",
+                provider=PROVIDER,
+                reference=data["requestId"],
+                account=data["partnerCode"],
+                operation=operation,
+                first_operation=record.operation,
+                first_body_digest=record.digest,
+                body_digest=digest,
+            )
+            return answer(self._base(data, 40, data["lang"]), http_status(40))
+        self._count("replays" if digest == record.digest else "replays_reencrypted")
+        payout = record.payout
+        if payout is not None and payout.result_code in PENDING_CODES:
+            body = self._base(data, 7000, data["lang"])
+            body.update(amount=payout.amount, transId=payout.trans_id)
+            return answer(body, 422)
+        return answer(record.answer, record.status)
+
+    def _remember(
+        self, request: Request, data: dict[str, Any], operation: str, print_: str,
+        body: dict[str, Any], status: int, payout: Payout | None = None,
+    ) -> None:  # fmt: skip
+        self._records[(data["partnerCode"], data["requestId"])] = Remembered(
+            operation, body_digest(request.body), print_, status, body, payout
+        )
+
+    def _verify(self, request: Request, data: dict[str, Any], lang: str) -> Response:
+        check_request_type(data, ("checkWallet",))
+        method = self._decrypt(data)
+        wallet_id = check_wallet_method(method, paying=False)
+        print_ = fingerprint("verify", data, method)
+        code = magic_verify_code(wallet_id)
+        with self._lock:
+            replay = self._replayed(request, data, "verify", print_)
+            if replay is not None:
+                return replay
+            self._count(f"result.{code}")
+            body = self._base(data, code, lang)
+            if code != 10:  # maintenance is not final: a re-send is processed again
+                self._remember(request, data, "verify", print_, body, http_status(code))
+        return answer(body, http_status(code))
+
+    def _balance(self, request: Request, data: dict[str, Any], lang: str) -> Response:
+        check_order_group(data)
+        print_ = fingerprint("balance", data, None)
+        with self._lock:
+            replay = self._replayed(request, data, "balance", print_)
+            if replay is not None:
+                return replay
+            self._count("result.0")
+            body = self._base(data, 0, lang)
+            body.update(amount=self.balance, currency="VND")
+            self._remember(request, data, "balance", print_, body, 200)
+        return answer(body, 200)
+
+    def _pay(self, request: Request, data: dict[str, Any], lang: str) -> Response:
+        request_type = check_request_type(data, ("disburseToWallet", "disburseToBank"))
+        amount = check_amount(data["amount"], request_type)
+        ipn_url = check_pay_texts(data)
+        method = self._decrypt(data)
+        if request_type == "disburseToWallet":
+            wallet_id = check_wallet_method(method, paying=True)
+            code = magic_pay_code(wallet_id, None)
+            party = {"type": "wallet", "walletId": wallet_id,
+                     "walletName": method.get("walletName") or ""}  # fmt: skip
+            operation = "disbursement.pay_wallet"
+            user_id = hashlib.sha256(wallet_id.encode()).hexdigest()[:20]
+        else:
+            kind, number, bank_code = check_bank_method(method)
+            code = magic_pay_code(None, number) if bank_code in BANK_CODES else 1507
+            party = {"type": "bank", "bankCode": bank_code, kind: mask(number),
+                     "bankAccountHolderName": method["bankAccountHolderName"]}  # fmt: skip
+            operation = "disbursement.pay_bank"
+            user_id = ""
+        print_ = fingerprint("pay", data, method)
+        partner, order_id, request_id = data["partnerCode"], data["orderId"], data["requestId"]
+        with self._lock:
+            replay = self._replayed(request, data, "pay", print_)
+            if replay is not None:
+                return replay
+            if (partner, order_id) in self._orders:
+                self._count("result.41")
+                return answer(self._base(data, 41, lang), http_status(41))
+            if self.state.faults.check("error_before_booking", PROVIDER):
+                self._count("faults.error_before_booking")
+                return answer(self._base(data, 10, lang), 503)
+            if (code == 0 or code in PENDING_CODES) and amount > self.balance:
+                code = 1100
+            trans_id = next(self._trans_ids)
+            entry = self.state.ledger.book(
+                PROVIDER, operation, request_id,
+                account=partner, external_id=order_id, amount=str(amount), currency="VND",
+                party=party, status=ledger_status(code), body_digest=body_digest(request.body),
+                reason=None if ledger_status(code) != "FAILED" else str(code),
+                financial_transaction_id=str(trans_id),
+                extra={"resultCode": code, "requestType": request_type},
+            )  # fmt: skip
+            payout = Payout(
+                partner, order_id, request_id, request_type, amount, data["orderInfo"] or "",
+                data["extraData"] or "", ipn_url, lang, trans_id, code, user_id, entry,
+            )  # fmt: skip
+            if ledger_status(code) != "FAILED":
+                self.balance -= amount
+            self._orders[(partner, order_id)] = payout
+            body = pay_answer(payout, self.balance)
+            self._remember(request, data, "pay", print_, body, 200, payout)
+            self._count(f"result.{code}")
+            if code not in PENDING_CODES:
+                self._send_ipn(payout)
+            elif code == 7000:
+                self.state.callbacks.call_later(
+                    self.pending_seconds, lambda: self._settle_quietly(payout)
+                )
+        if self.state.faults.check("lost_after_booking", PROVIDER):
+            self._count("faults.lost_after_booking")
+            raise DropConnection()
+        return answer(body, 200)
+
+    def _query(self, data: dict[str, Any], lang: str) -> Response:
+        if self.state.faults.check("status_error", PROVIDER):
+            self._count("faults.status_error")
+            return answer(self._base(data, 10, lang), 500)
+        with self._lock:
+            payout = self._orders.get((data["partnerCode"], data["orderId"]))
+            if payout is None:
+                raise Rejection(42, "orderId", "orderId is not found.")
+            body = self._base(data, payout.result_code, lang)
+            body.update(
+                extraData=payout.extra_data, amount=payout.amount, transId=payout.trans_id,
+                payType="", refundTrans=[], lastUpdated=payout.last_updated,
+            )  # fmt: skip
+        return answer(body, 200)
+
+    # -- settling and IPNs ---------------------------------------------------------------------
+    def settle(self, payout: Payout, code: int) -> bool:
+        """Make a pending payout final with ``code`` and send its IPN; False if already final."""
+        with self._lock:
+            if payout.result_code not in PENDING_CODES:
+                return False
+            if self._orders.get((payout.partner_code, payout.order_id)) is not payout:
+                return False  # forgotten by a reset
+            status = ledger_status(code)
+            payout.result_code = code
+            payout.last_updated = now_ms()
+            self.state.ledger.update(
+                payout.entry, status=status, reason=None if status != "FAILED" else str(code),
+                extra=dict(payout.entry.extra, resultCode=code),
+            )  # fmt: skip
+            if status == "FAILED":
+                self.balance += payout.amount
+            record = self._records.get((payout.partner_code, payout.request_id))
+            if record is not None:
+                record.answer = pay_answer(payout, self.balance)
+                record.status = 200
+            self._count(f"settled.{code}")
+            self._send_ipn(payout)
+        return True
+
+    def _settle_quietly(self, payout: Payout) -> None:
+        self.settle(payout, 0)
+
+    def _send_ipn(
+        self, payout: Payout, tamper: str = "none", url: str | None = None, forged: bool = False
+    ) -> bytes:
+        # Forged IPNs skip the callback misbehaviour settings: a test asks for exactly one.
+        body = encode_json(ipn_body(payout, self._access_key, self._secret_key, tamper))
+        self._count("ipn_forged" if forged else "ipn_sent")
+        self.state.callbacks.send(
+            url or payout.ipn_url, body=body, method="POST",
+            headers={"Content-Type": JSON_TYPE}, provider=PROVIDER,
+            reference=payout.request_id, apply_faults=not forged,
+        )  # fmt: skip
+        return body
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self.stats[name] += 1
+
+    # -- control API ---------------------------------------------------------------------------
+    def control(self, request: Request, subpath: str) -> Response | None:
+        """``public-key``, ``stats``, ``settings``, ``order``, ``settle``, ``forge-ipn``."""
+        from .momo_vn_control import handle_control
+
+        return handle_control(self, request, subpath)
+
+    def find_order(self, order_id: str) -> Payout | None:
+        """The payout of the preset partner with this orderId."""
+        with self._lock:
+            return self._orders.get((self.partner_code, order_id))
+
+    def forge_ipn(self, payout: Payout, tamper: str, url: str | None) -> bytes:
+        """Send a (possibly tampered) IPN for ``payout``; returns the body sent."""
+        if tamper not in TAMPERS:
+            raise ValueError(f"tamper must be one of {', '.join(TAMPERS)}")
+        with self._lock:
+            return self._send_ipn(payout, tamper, url, forged=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters, balance and pending payouts (for ``stats``)."""
+        with self._lock:
+            pending = [p.order_id for p in self._orders.values() if p.result_code in PENDING_CODES]
+            return {
+                "counters": dict(self.stats),
+                "balance": self.balance,
+                "payouts": len(self._orders),
+                "remembered_requests": len(self._records),
+                "pending": pending[:1000],
+                "pending_count": len(pending),
+                "key_bits": self.key.bits,
+                "pending_seconds": self.pending_seconds,
+            }
