@@ -1,0 +1,122 @@
+import pytest
+from django.core.checks import run_checks
+
+from django_momo.sandbox import presets
+
+
+def momo_ids(messages):
+    return sorted({m.id for m in messages if m.id and m.id.startswith("django_momo.")})
+
+
+def good_mtn():
+    return {
+        "PROVIDER": "mtn",
+        "BASE_URL": "https://proxy.momoapi.mtn.com",
+        "TARGET_ENVIRONMENT": "mtnuganda",
+        "CURRENCY": "UGX",
+        "CALLBACK_HOST": "shop.example.com",
+        "DISBURSEMENT": {
+            "SUBSCRIPTION_KEY": "k",
+            "API_USER": presets.MTN_API_USER,
+            "API_KEY": "secret",
+        },
+    }
+
+
+def good_momo():
+    return {
+        "PROVIDER": "momo_vn",
+        "BASE_URL": "https://payment.momo.vn",
+        "PARTNER_CODE": "MOMOX",
+        "ACCESS_KEY": "a",
+        "SECRET_KEY": "s",
+        "PUBLIC_KEY": presets.momo_public_key_pem(),
+    }
+
+
+def configure(settings, accounts, **extra):
+    settings.DJANGO_MOMO = {
+        "CALLBACK_BASE_URL": "https://shop.example.com/momo/",
+        "ACCOUNTS": accounts,
+        **extra,
+    }
+
+
+def test_valid_configuration_has_no_messages(settings):
+    configure(settings, {"ug": good_mtn(), "vn": good_momo()})
+    assert momo_ids(run_checks()) == []
+
+
+def test_test_settings_are_clean():
+    assert momo_ids(run_checks()) == []
+
+
+def test_bare_base64_der_key_is_accepted(settings):
+    pem = presets.momo_public_key_pem()
+    bare = "".join(line for line in pem.splitlines() if "-----" not in line)
+    configure(settings, {"vn": {**good_momo(), "PUBLIC_KEY": bare}})
+    assert momo_ids(run_checks()) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_id", "names"),
+    [
+        ({"TARGET_ENVIRONMENT": "mtnmars"}, "django_momo.E006", "TARGET_ENVIRONMENT"),
+        ({"BASE_URL": "proxy.momoapi.mtn.com"}, "django_momo.E005", "BASE_URL"),
+        ({"CALLBACK_HOST": "https://x/"}, "django_momo.E008", "CALLBACK_HOST"),
+        ({"CURRENCY": "shillings"}, "django_momo.E007", "CURRENCY"),
+        ({"DISBURSEMENT": {"SUBSCRIPTION_KEY": "k", "API_USER": "u"}}, "django_momo.E010", "API_KEY"),
+        (
+            {"DISBURSEMENT": {"SUBSCRIPTION_KEY": "k", "API_USER": "not-a-uuid", "API_KEY": "x"}},
+            "django_momo.E011",
+            "API_USER",
+        ),
+    ],
+)
+def test_mtn_mistakes_are_named(settings, change, expected_id, names):
+    configure(settings, {"ug": {**good_mtn(), **change}})
+    messages = [m for m in run_checks() if m.id == expected_id]
+    assert messages, momo_ids(run_checks())
+    assert names in messages[0].msg
+    assert messages[0].hint
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_id"),
+    [
+        ({"PUBLIC_KEY": "not a key"}, "django_momo.E013"),
+        ({"PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"}, "django_momo.E013"),
+        ({"SECRET_KEY": ""}, "django_momo.E012"),
+        ({"LANG": "fr"}, "django_momo.E014"),
+        ({"LIMITS": {"BANK_MIN": -1}}, "django_momo.E015"),
+    ],
+)
+def test_momo_mistakes_are_named(settings, change, expected_id):
+    configure(settings, {"vn": {**good_momo(), **change}})
+    assert expected_id in momo_ids(run_checks())
+
+
+def test_secrets_never_appear_in_check_messages(settings):
+    configure(settings, {"vn": {**good_momo(), "PUBLIC_KEY": "s3cr3t-looking-garbage"}})
+    text = " ".join(f"{m.msg} {m.hint}" for m in run_checks())
+    assert "s3cr3t-looking-garbage" not in text
+
+
+def test_plain_http_callback_url_in_production_is_an_error(settings):
+    settings.DEBUG = False
+    configure(settings, {"ug": good_mtn()}, CALLBACK_BASE_URL="http://shop.example.com/momo/")
+    assert "django_momo.E017" in momo_ids(run_checks())
+    settings.DEBUG = True
+    assert "django_momo.E017" not in momo_ids(run_checks())
+
+
+def test_callback_host_mismatch_warns(settings):
+    configure(settings, {"ug": {**good_mtn(), "CALLBACK_HOST": "other.example.com"}})
+    assert "django_momo.W004" in momo_ids(run_checks())
+
+
+def test_unknown_setting_and_bad_provider(settings):
+    configure(settings, {"x": {"PROVIDER": "paypal"}}, TYPO_SETTING=1)
+    ids = momo_ids(run_checks())
+    assert "django_momo.E002" in ids
+    assert "django_momo.E004" in ids
