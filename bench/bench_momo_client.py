@@ -38,9 +38,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sandbox(port: int) -> subprocess.Popen[bytes]:
+def start_sandbox(port: int, bits: int) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "django_momo.sandbox", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "django_momo.sandbox", "--port", str(port)],
+        [*cmd, "--momo-key-bits", str(bits)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -65,6 +66,8 @@ def payout_kw(n: int, tag: str) -> dict[str, object]:
         "wallet_id": "0901234567",
         "wallet_name": "Nguyễn Văn Á",
         "order_info": "Thanh toán lương tháng 11",
+        # Nothing listens there: the sandbox's IPN attempts cost both sides alike.
+        "ipn_url": "http://127.0.0.1:9/momo/ipn/",
     }
 
 
@@ -118,7 +121,7 @@ def main() -> None:
     parser.add_argument("--bits", type=int, choices=(2048, 4096), default=2048)
     args = parser.parse_args()
     port = free_port()
-    proc = start_sandbox(port)
+    proc = start_sandbox(port, args.bits)
     base_url = f"http://127.0.0.1:{port}"
     try:
         credentials = MomoCredentials(

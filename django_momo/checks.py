@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .conf import MTN_PRODUCTS, MTN_TARGET_ENVIRONMENTS, PROVIDERS, SETTING_NAME, momo_settings
+from .conf import MTN_PRODUCTS, MTN_TARGET_ENVIRONMENTS, PROVIDERS, SETTING_NAME
 
 MOMO = SETTING_NAME
 
@@ -54,13 +54,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for name in raw:
         if name not in DEFAULTS:
             errors.append(
-                _err(2, f"{MOMO}[{name!r}] is not a known setting.",
-                     f"Known settings: {', '.join(sorted(DEFAULTS))}.")
+                _err(
+                    2,
+                    f"{MOMO}[{name!r}] is not a known setting.",
+                    f"Known settings: {', '.join(sorted(DEFAULTS))}.",
+                )
             )
     accounts = raw.get("ACCOUNTS", {})
     if not isinstance(accounts, dict):
-        return [*errors, _err(3, f'{MOMO}["ACCOUNTS"] must be a dict of named accounts.',
-                              'e.g. {"mtn-ug": {"PROVIDER": "mtn", ...}}')]
+        return [
+            *errors,
+            _err(
+                3,
+                f'{MOMO}["ACCOUNTS"] must be a dict of named accounts.',
+                'e.g. {"mtn-ug": {"PROVIDER": "mtn", ...}}',
+            ),
+        ]
     for name, conf in accounts.items():
         errors.extend(_check_account(str(name), conf))
     errors.extend(_check_callback_base_url(raw.get("CALLBACK_BASE_URL", ""), accounts))
@@ -76,9 +85,14 @@ def _check_account(name: str, conf: Any) -> list[CheckMessage]:
         return [_err(4, f"{where}['PROVIDER'] is {provider!r}.", f"Use one of {PROVIDERS}.")]
     errors: list[CheckMessage] = []
     if not _is_url(conf.get("BASE_URL")):
-        errors.append(_err(5, f"{where}['BASE_URL'] is missing or not an http(s) URL.",
-                           "MTN: https://proxy.momoapi.mtn.com or your country's host; "
-                           "MoMo: https://payment.momo.vn (test: https://test-payment.momo.vn)."))
+        errors.append(
+            _err(
+                5,
+                f"{where}['BASE_URL'] is missing or not an http(s) URL.",
+                "MTN: https://proxy.momoapi.mtn.com or your country's host; "
+                "MoMo: https://payment.momo.vn (test: https://test-payment.momo.vn).",
+            )
+        )
     if provider == "mtn":
         errors.extend(_check_mtn(where, conf))
     else:
@@ -90,47 +104,83 @@ def _check_mtn(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     env = conf.get("TARGET_ENVIRONMENT")
     if env not in MTN_TARGET_ENVIRONMENTS:
-        errors.append(_err(6, f"{where}['TARGET_ENVIRONMENT'] is {env!r}, not an MTN target environment.",
-                           f"Use one of: {', '.join(MTN_TARGET_ENVIRONMENTS)}."))
+        errors.append(
+            _err(
+                6,
+                f"{where}['TARGET_ENVIRONMENT'] is {env!r}, not an MTN target environment.",
+                f"Use one of: {', '.join(MTN_TARGET_ENVIRONMENTS)}.",
+            )
+        )
     currency = conf.get("CURRENCY")
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
-        errors.append(_err(7, f"{where}['CURRENCY'] is missing or not an ISO 4217 code.",
-                           'The currency of the target environment, e.g. "UGX"; "EUR" in sandbox.'))
+        errors.append(
+            _err(
+                7,
+                f"{where}['CURRENCY'] is missing or not an ISO 4217 code.",
+                'The currency of the target environment, e.g. "UGX"; "EUR" in sandbox.',
+            )
+        )
     elif env == "sandbox" and currency.upper() != "EUR":
-        errors.append(_warn(2, f"{where}: MTN's sandbox only accepts EUR, CURRENCY is {currency!r}.",
-                            'Set "CURRENCY": "EUR" for the sandbox target environment.'))
+        errors.append(
+            _warn(
+                2,
+                f"{where}: MTN's sandbox only accepts EUR, CURRENCY is {currency!r}.",
+                'Set "CURRENCY": "EUR" for the sandbox target environment.',
+            )
+        )
     host = conf.get("CALLBACK_HOST")
     if not isinstance(host, str) or not host or "/" in host:
-        errors.append(_err(8, f"{where}['CALLBACK_HOST'] is missing or not a bare host name.",
-                           "The providerCallbackHost of your API user, e.g. \"shop.example.com\" "
-                           "(no scheme, no path)."))
+        errors.append(
+            _err(
+                8,
+                f"{where}['CALLBACK_HOST'] is missing or not a bare host name.",
+                'The providerCallbackHost of your API user, e.g. "shop.example.com" '
+                "(no scheme, no path).",
+            )
+        )
     products = [p for p in MTN_PRODUCTS if p in conf]
     if not products:
-        errors.append(_err(9, f"{where} has no product credentials.",
-                           f"Add at least one of {', '.join(MTN_PRODUCTS)} with SUBSCRIPTION_KEY, "
-                           "API_USER and API_KEY."))
+        errors.append(
+            _err(
+                9,
+                f"{where} has no product credentials.",
+                f"Add at least one of {', '.join(MTN_PRODUCTS)} with SUBSCRIPTION_KEY, "
+                "API_USER and API_KEY.",
+            )
+        )
     for product in products:
         creds = conf[product]
         pwhere = f"{where}[{product!r}]"
         if not isinstance(creds, dict):
-            errors.append(_err(9, f"{pwhere} must be a dict.",
-                               "Give SUBSCRIPTION_KEY, API_USER and API_KEY."))
+            errors.append(
+                _err(9, f"{pwhere} must be a dict.", "Give SUBSCRIPTION_KEY, API_USER and API_KEY.")
+            )
             continue
         for key in ("SUBSCRIPTION_KEY", "API_USER", "API_KEY"):
             value = creds.get(key)
             if not isinstance(value, str) or not value.strip():
-                errors.append(_err(10, f"{pwhere}[{key!r}] is missing or empty.",
-                                   "Copy it from the MTN portal (sandbox: manage.py "
-                                   "momo_mtn_provision); read it from an environment variable."))
+                errors.append(
+                    _err(
+                        10,
+                        f"{pwhere}[{key!r}] is missing or empty.",
+                        "Copy it from the MTN portal (sandbox: manage.py "
+                        "momo_mtn_provision); read it from an environment variable.",
+                    )
+                )
         user = creds.get("API_USER")
         if isinstance(user, str) and user.strip():
             try:
                 if uuid.UUID(user).version != 4:
                     raise ValueError
             except ValueError:
-                errors.append(_err(11, f"{pwhere}['API_USER'] is not a UUID version 4.",
-                                   "MTN API users are UUIDv4 strings, e.g. "
-                                   "\"ff80f18e-d701-4b00-8b58-ba5419001675\"."))
+                errors.append(
+                    _err(
+                        11,
+                        f"{pwhere}['API_USER'] is not a UUID version 4.",
+                        "MTN API users are UUIDv4 strings, e.g. "
+                        '"ff80f18e-d701-4b00-8b58-ba5419001675".',
+                    )
+                )
     return errors
 
 
@@ -139,16 +189,26 @@ def _check_momo(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     for key in ("PARTNER_CODE", "ACCESS_KEY", "SECRET_KEY", "PUBLIC_KEY"):
         value = conf.get(key)
         if not isinstance(value, str) or not value.strip():
-            errors.append(_err(12, f"{where}[{key!r}] is missing or empty.",
-                               "Copy it from MoMo's business portal (M4B); read it from an "
-                               "environment variable."))
+            errors.append(
+                _err(
+                    12,
+                    f"{where}[{key!r}] is missing or empty.",
+                    "Copy it from MoMo's business portal (M4B); read it from an "
+                    "environment variable.",
+                )
+            )
     key_text = conf.get("PUBLIC_KEY")
     if isinstance(key_text, str) and key_text.strip():
         problem = rsa_public_key_problem(key_text)
         if problem:
-            errors.append(_err(13, f"{where}['PUBLIC_KEY'] is not a usable RSA public key: {problem}.",
-                               "Paste MoMo's public key as PEM (-----BEGIN PUBLIC KEY-----) or as the "
-                               "bare base64 DER text MoMo's portal shows."))
+            errors.append(
+                _err(
+                    13,
+                    f"{where}['PUBLIC_KEY'] is not a usable RSA public key: {problem}.",
+                    "Paste MoMo's public key as PEM (-----BEGIN PUBLIC KEY-----) or as the "
+                    "bare base64 DER text MoMo's portal shows.",
+                )
+            )
     lang = conf.get("LANG", "vi")
     if lang not in ("vi", "en"):
         errors.append(_err(14, f"{where}['LANG'] is {lang!r}.", 'Use "vi" or "en".'))
@@ -156,8 +216,13 @@ def _check_momo(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     if not isinstance(limits, dict) or any(
         not isinstance(v, int) or isinstance(v, bool) or v <= 0 for v in limits.values()
     ):
-        errors.append(_err(15, f"{where}['LIMITS'] must map limit names to positive whole VND.",
-                           'e.g. {"BANK_MIN": 10000}.'))
+        errors.append(
+            _err(
+                15,
+                f"{where}['LIMITS'] must map limit names to positive whole VND.",
+                'e.g. {"BANK_MIN": 10000}.',
+            )
+        )
     return errors
 
 
@@ -187,28 +252,48 @@ def _check_callback_base_url(value: Any, accounts: dict[str, Any]) -> list[Check
     errors: list[CheckMessage] = []
     if value in ("", None):
         if accounts:
-            errors.append(_warn(3, f'{MOMO}["CALLBACK_BASE_URL"] is not set: providers cannot '
-                                   "call back, payments settle only by polling.",
-                                'Set it to the public URL of the app\'s include, e.g. '
-                                '"https://shop.example.com/momo/".'))
+            errors.append(
+                _warn(
+                    3,
+                    f'{MOMO}["CALLBACK_BASE_URL"] is not set: providers cannot '
+                    "call back, payments settle only by polling.",
+                    "Set it to the public URL of the app's include, e.g. "
+                    '"https://shop.example.com/momo/".',
+                )
+            )
         return errors
     if not _is_url(value):
-        return [_err(16, f'{MOMO}["CALLBACK_BASE_URL"] {value!r} is not an http(s) URL.',
-                     'e.g. "https://shop.example.com/momo/".')]
+        return [
+            _err(
+                16,
+                f'{MOMO}["CALLBACK_BASE_URL"] {value!r} is not an http(s) URL.',
+                'e.g. "https://shop.example.com/momo/".',
+            )
+        ]
     parts = urlsplit(value)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     # Loopback is the local sandbox (tests, demo): no provider on the internet calls it anyway.
     if not settings.DEBUG and parts.scheme != "https" and not loopback:
-        errors.append(_err(17, f'{MOMO}["CALLBACK_BASE_URL"] uses {parts.scheme}:// with DEBUG=False.',
-                           "Providers send payment callbacks over the internet: use https."))
+        errors.append(
+            _err(
+                17,
+                f'{MOMO}["CALLBACK_BASE_URL"] uses {parts.scheme}:// with DEBUG=False.',
+                "Providers send payment callbacks over the internet: use https.",
+            )
+        )
     for name, conf in accounts.items():
         if isinstance(conf, dict) and conf.get("PROVIDER") == "mtn":
             host = conf.get("CALLBACK_HOST")
             if isinstance(host, str) and host and parts.hostname != host.lower():
-                errors.append(_warn(4, f'{MOMO}["ACCOUNTS"][{name!r}]["CALLBACK_HOST"] {host!r} differs '
-                                       f"from the CALLBACK_BASE_URL host {parts.hostname!r}.",
-                                    "MTN rejects callback URLs whose host is not the API user's "
-                                    "providerCallbackHost."))
+                errors.append(
+                    _warn(
+                        4,
+                        f'{MOMO}["ACCOUNTS"][{name!r}]["CALLBACK_HOST"] {host!r} differs '
+                        f"from the CALLBACK_BASE_URL host {parts.hostname!r}.",
+                        "MTN rejects callback URLs whose host is not the API user's "
+                        "providerCallbackHost.",
+                    )
+                )
     return errors
 
 
@@ -221,15 +306,25 @@ def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         try:
             import django_tasks  # noqa: F401
         except ImportError:
-            return [_err(18, "Django < 6 needs the django-tasks backport, which is not installed.",
-                         'pip install "django-momo[tasks-backport]"')]
+            return [
+                _err(
+                    18,
+                    "Django < 6 needs the django-tasks backport, which is not installed.",
+                    'pip install "django-momo[tasks-backport]"',
+                )
+            ]
     try:
         from .tasks_compat import inline_backend_in_use
     except ImportError:
         return []
     if not settings.DEBUG and inline_backend_in_use():
-        return [_warn(5, "Tasks run inline (immediate backend) with DEBUG=False: provider calls "
-                         "then run inside web requests and nothing retries them in the background.",
-                      "Configure a real backend in TASKS (e.g. django_tasks_db.DatabaseBackend with "
-                      "a db_worker process) and run momo_reconcile periodically.")]
+        return [
+            _warn(
+                5,
+                "Tasks run inline (immediate backend) with DEBUG=False: provider calls "
+                "then run inside web requests and nothing retries them in the background.",
+                "Configure a real backend in TASKS (e.g. django_tasks_db.DatabaseBackend with "
+                "a db_worker process) and run momo_reconcile periodically.",
+            )
+        ]
     return []

@@ -61,7 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "CALLBACK_MAX_BODY": 64 * 1024,
     # Addresses of reverse proxies whose X-Forwarded-For may be trusted (IPs or CIDR networks).
     "TRUSTED_PROXIES": (),
-    # Optional allow-list of callback source networks per provider, e.g. {"momo_vn": ["118.69.210.244/32"]}.
+    # Optional allow-list of callback source networks per provider,
+    # e.g. {"momo_vn": ["118.69.210.244/32"]}.
     "CALLBACK_ALLOWED_NETWORKS": {},
     # Task queue used by django-momo's tasks (a name in TASKS).
     "TASK_QUEUE": "default",

@@ -49,7 +49,7 @@ def to_amount(value: object, currency: str) -> Decimal:
     Floats are refused: ``0.1 + 0.2`` is how payment apps lose money. The amount must fit the
     currency's minor units (no ``10.5`` UGX, no ``1.234`` EUR).
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise AmountError("amount must be a Decimal, an int or a numeric string, not a float")
     if isinstance(value, Decimal):
         amount = value
@@ -62,7 +62,9 @@ def to_amount(value: object, currency: str) -> Decimal:
         except InvalidOperation:
             raise AmountError(f"amount {value!r} is not a number") from None
     else:
-        raise AmountError(f"amount must be a Decimal, an int or a numeric string, got {type(value).__name__}")
+        raise AmountError(
+            f"amount must be a Decimal, an int or a numeric string, got {type(value).__name__}"
+        )
     if not amount.is_finite():
         raise AmountError("amount must be a finite number")
     if amount <= 0:

@@ -56,9 +56,7 @@ TEMPLATES = [
 ]
 STATIC_URL = "/static/"
 
-DATABASES = {
-    "default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite:///:memory:"))
-}
+DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite:///:memory:"))}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -2,6 +2,7 @@
 
 from .audit import StatusChange
 from .callbacks import Callback, CallbackVerdict
+from .idempotency import IdempotencyKey
 from .payments import (
     FINAL_STATUSES,
     Collection,
@@ -21,6 +22,7 @@ __all__ = [
     "CallbackVerdict",
     "Collection",
     "CollectionOperation",
+    "IdempotencyKey",
     "PartyType",
     "Payment",
     "PaymentStatus",

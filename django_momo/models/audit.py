@@ -10,22 +10,33 @@ class StatusChange(models.Model):
     """One transition of one payment, written in the same transaction as the change itself."""
 
     transfer = models.ForeignKey(
-        "django_momo.Transfer", on_delete=models.CASCADE, null=True, blank=True,
+        "django_momo.Transfer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="status_changes",
     )
     collection = models.ForeignKey(
-        "django_momo.Collection", on_delete=models.CASCADE, null=True, blank=True,
+        "django_momo.Collection",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="status_changes",
     )
     refund = models.ForeignKey(
-        "django_momo.Refund", on_delete=models.CASCADE, null=True, blank=True,
+        "django_momo.Refund",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="status_changes",
     )
     from_status = models.CharField(_("from"), max_length=16, blank=True)
     to_status = models.CharField(_("to"), max_length=16)
     reason = models.TextField(_("why"), blank=True)
     actor = models.CharField(
-        _("who or what"), max_length=128, help_text=_('e.g. "user:alice", "task:reconcile", "callback:42"')
+        _("who or what"),
+        max_length=128,
+        help_text=_('e.g. "user:alice", "task:reconcile", "callback:42"'),
     )
     provider_data = models.JSONField(_("provider data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)

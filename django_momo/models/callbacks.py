@@ -31,24 +31,39 @@ class Callback(models.Model):
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     token = models.CharField(_("token"), max_length=128, blank=True)
     transfer = models.ForeignKey(
-        "django_momo.Transfer", on_delete=models.SET_NULL, null=True, blank=True,
+        "django_momo.Transfer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="callbacks",
     )
     collection = models.ForeignKey(
-        "django_momo.Collection", on_delete=models.SET_NULL, null=True, blank=True,
+        "django_momo.Collection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="callbacks",
     )
     refund = models.ForeignKey(
-        "django_momo.Refund", on_delete=models.SET_NULL, null=True, blank=True,
+        "django_momo.Refund",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="callbacks",
     )
     verdict = models.CharField(
-        _("verdict"), max_length=24, choices=CallbackVerdict.choices,
-        default=CallbackVerdict.RECEIVED, db_index=True,
+        _("verdict"),
+        max_length=24,
+        choices=CallbackVerdict.choices,
+        default=CallbackVerdict.RECEIVED,
+        db_index=True,
     )
     result = models.TextField(_("processing result"), blank=True)
     error = models.TextField(_("processing error"), blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(
+        _("answered with"), null=True, blank=True, help_text=_("HTTP status code of our answer.")
+    )
 
     class Meta:
         verbose_name = _("callback")

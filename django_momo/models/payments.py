@@ -78,7 +78,9 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=22, decimal_places=4)
     currency = models.CharField(_("currency"), max_length=3)
     external_id = models.CharField(
-        _("external id"), max_length=64, help_text=_("The shop's own reference, unique per account.")
+        _("external id"),
+        max_length=64,
+        help_text=_("The shop's own reference, unique per account."),
     )
     reference = models.CharField(
         _("provider reference"),
@@ -140,7 +142,9 @@ def _payment_meta_parts(prefix: str) -> tuple[list[models.Index], list[models.Ba
         models.Index(fields=["-created_at"], name=f"{prefix}_crt_idx"),
     ]
     constraints: list[models.BaseConstraint] = [
-        models.UniqueConstraint(fields=["account", "external_id"], name=f"{prefix}_unique_external_id"),
+        models.UniqueConstraint(
+            fields=["account", "external_id"], name=f"{prefix}_unique_external_id"
+        ),
         models.CheckConstraint(condition=models.Q(amount__gt=0), name=f"{prefix}_amount_positive"),
     ]
     return indexes, constraints
@@ -181,9 +185,7 @@ class Transfer(Payment):
 class Collection(Payment):
     """Money in: an MTN request to pay or request to withdraw."""
 
-    operation = models.CharField(
-        _("operation"), max_length=48, choices=CollectionOperation.choices
-    )
+    operation = models.CharField(_("operation"), max_length=48, choices=CollectionOperation.choices)
 
     class Meta:
         verbose_name = _("collection")

@@ -37,10 +37,10 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def _describe_url(url: str) -> str:
-    """Scheme, host and path only: query strings can carry keys, so they never reach a message."""
+def _where(method: str, url: str) -> str:
+    """Method and URL without its query string (which can carry keys)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{method.upper()} {parts.scheme}://{parts.netloc}{parts.path}"
 
 
 class HttpTransport:
@@ -112,7 +112,6 @@ class HttpTransport:
         merged = {"User-Agent": user_agent()}
         if headers:
             merged.update(headers)
-        where = f"{method.upper()} {_describe_url(url)}"
         try:
             return self.session.request(
                 method,
@@ -128,20 +127,20 @@ class HttpTransport:
         except requests.exceptions.SSLError:
             # Certificate problems are ours to fix; nothing was sent past the handshake.
             raise ConfigurationError(
-                f"TLS verification failed for {where}",
+                f"TLS verification failed for {_where(method, url)}",
                 provider=self.provider,
                 reference=reference,
             ) from None
         except requests.exceptions.Timeout as exc:
             raise TransientError(
-                f"timed out ({type(exc).__name__}) on {where}: outcome unknown",
+                f"timed out ({type(exc).__name__}) on {_where(method, url)}: outcome unknown",
                 provider=self.provider,
                 reference=reference,
             ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             # Includes RemoteDisconnected: the request may have been processed before the drop.
             raise TransientError(
-                f"connection lost ({type(exc).__name__}) on {where}: outcome unknown",
+                f"connection lost ({type(exc).__name__}) on {_where(method, url)}: outcome unknown",
                 provider=self.provider,
                 reference=reference,
             ) from None

@@ -131,8 +131,9 @@ class SandboxApp:
         except DropConnection:
             raise
         except Exception:
-            logger.error("sandbox error on %s %s\n%s", request.method, request.path,
-                         traceback.format_exc())
+            logger.error(
+                "sandbox error on %s %s\n%s", request.method, request.path, traceback.format_exc()
+            )
             response = Response.json({"error": "sandbox internal error"}, status=500)
         status, headers, payload = response.encoded()
         start_response(status, headers)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from .app import SandboxApp, load_protocol_classes
-from .server import make_server
+from .server import make_server, server_url
 
 
 def rate(text: str) -> float:
@@ -46,23 +46,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=None, help="random seed for repeatable faults")
     g.add_argument("--verbose", action="store_true", help="log every request")
     f = parser.add_argument_group("fault injection (also changeable at run time: /_sandbox/faults)")
-    f.add_argument("--latency-ms", type=non_negative, default=0,
-                   help="added latency on every provider request, in milliseconds")
-    f.add_argument("--error-before-booking", type=rate, default=0.0, metavar="RATE",
-                   help="share of creating requests answered 5xx with nothing booked")
-    f.add_argument("--lost-after-booking", type=rate, default=0.0, metavar="RATE",
-                   help="share of creating requests booked, then the connection closed unanswered")
-    f.add_argument("--status-error", type=rate, default=0.0, metavar="RATE",
-                   help="share of status queries answered 500")
+    f.add_argument(
+        "--latency-ms",
+        type=non_negative,
+        default=0,
+        help="added latency on every provider request, in milliseconds",
+    )
+    f.add_argument(
+        "--error-before-booking",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of creating requests answered 5xx with nothing booked",
+    )
+    f.add_argument(
+        "--lost-after-booking",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of creating requests booked, then the connection closed unanswered",
+    )
+    f.add_argument(
+        "--status-error",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of status queries answered 500",
+    )
     c = parser.add_argument_group("callbacks (also changeable at run time: /_sandbox/callbacks)")
-    c.add_argument("--callback-delay-ms", type=non_negative, default=0,
-                   help="extra delay before each callback")
-    c.add_argument("--callback-duplicate-rate", type=rate, default=0.0, metavar="RATE",
-                   help="share of callbacks delivered twice")
-    c.add_argument("--callback-drop-rate", type=rate, default=0.0, metavar="RATE",
-                   help="share of callbacks never delivered")
-    c.add_argument("--callback-reorder-window-ms", type=non_negative, default=0,
-                   help="random extra delay up to this window, so callbacks arrive out of order")
+    c.add_argument(
+        "--callback-delay-ms", type=non_negative, default=0, help="extra delay before each callback"
+    )
+    c.add_argument(
+        "--callback-duplicate-rate",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of callbacks delivered twice",
+    )
+    c.add_argument(
+        "--callback-drop-rate",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="share of callbacks never delivered",
+    )
+    c.add_argument(
+        "--callback-reorder-window-ms",
+        type=non_negative,
+        default=0,
+        help="random extra delay up to this window, so callbacks arrive out of order",
+    )
     for cls in load_protocol_classes():
         cls.add_arguments(parser)
 
@@ -70,9 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def serve(options: dict[str, object]) -> None:
     """Serve until SIGINT/SIGTERM."""
     app = SandboxApp(options)
-    server = make_server(app, str(options.get("host", "127.0.0.1")), int(options["port"]))  # type: ignore[call-overload]
-    host, port = server.server_address[:2]
-    print(f"django-momo sandbox listening on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    port = options.get("port", 8800)
+    server = make_server(app, str(options.get("host", "127.0.0.1")), int(str(port)))
+    print(f"django-momo sandbox listening on {server_url(server)}/ (Ctrl-C to stop)", flush=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

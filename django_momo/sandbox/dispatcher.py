@@ -1,7 +1,8 @@
-"""Delivers the sandbox's callbacks from a background thread: delays, duplicates, drops, reorders."""
+"""Delivers the sandbox's callbacks from a background thread (delays, duplicates, drops)."""
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -121,7 +122,7 @@ class CallbackDispatcher:
                 continue
             self.call_later(
                 base_delay + jitter + copy * 0.05,
-                lambda r=record: self._deliver(r, body, dict(headers or {})),
+                functools.partial(self._deliver, record, body, dict(headers or {})),
             )
 
     def _deliver(self, record: dict[str, Any], body: bytes, headers: dict[str, str]) -> None:

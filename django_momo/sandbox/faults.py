@@ -48,7 +48,12 @@ class Fault:
         return cls(rate=float(rate), next=nxt, provider=provider)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rate": self.rate, "next": self.next, "provider": self.provider, "fired": self.fired}
+        return {
+            "rate": self.rate,
+            "next": self.next,
+            "provider": self.provider,
+            "fired": self.fired,
+        }
 
 
 class Faults:

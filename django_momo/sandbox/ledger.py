@@ -127,9 +127,7 @@ class Ledger:
     def find(self, provider: str, **fields: Any) -> list[Entry]:
         """Entries of ``provider`` whose fields equal ``fields``."""
         return [
-            e
-            for e in self.entries(provider)
-            if all(getattr(e, k) == v for k, v in fields.items())
+            e for e in self.entries(provider) if all(getattr(e, k) == v for k, v in fields.items())
         ]
 
     def note_violation(self, kind: str, **details: Any) -> None:

@@ -26,8 +26,10 @@ Idempotency (per partnerCode + requestId, for verify, balance and pay; query is 
 * the same requestId with a freshly encrypted body whose signed fields (other than
   ``disbursementMethod``/``signature``) and decrypted receiver are equal -> treated as the same
   request (RSA padding is random, so this is what a client that re-encrypts sends);
-* anything else under a used requestId -> 40 and a ledger violation
-  ``reference_reused_with_other_body``; an orderId already paid under another requestId -> 41.
+* anything else under a used requestId -> 40 (HTTP 400) and a ledger violation
+  ``reference_reused_with_other_body``; an orderId already paid under another requestId -> 41
+  (HTTP 400), even when that payout failed (MoMo does not document reuse; a new orderId is safe).
+* orderIds are unique among pay requests only: checkWallet and balance may repeat them.
 * Requests refused before acceptance (13, 20, 21, 22, 503/10) are not remembered: a corrected
   re-send under the same requestId is processed afresh.
 
@@ -45,6 +47,7 @@ Magic receivers (the last four digits are the result code; any other receiver su
 * Any payout larger than the balance answers 1100. The balance starts at
   ``presets.MOMO_OPENING_BALANCE`` and holds the amount of every successful or pending payout.
 
+Processed requests (0, pending and final failure codes) answer HTTP 200.
 Faults: ``error_before_booking`` -> HTTP 503 resultCode 10, nothing booked; ``lost_after_booking``
 -> booked, connection closed; ``status_error`` -> query answers HTTP 500 resultCode 10.
 
@@ -67,7 +70,6 @@ Flags: ``--momo-key-bits 2048|4096`` (key pair used), ``--momo-pending-seconds``
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 from collections import Counter
 from typing import Any
@@ -79,25 +81,22 @@ from .momo_vn_checks import (
     Rejection,
     amount_present,
     check_amount,
-    check_bank_method,
     check_common,
     check_order_group,
     check_pay_texts,
     check_request_type,
     check_wallet_method,
-    mask,
     parse_body,
     require_text,
 )
 from .momo_vn_codes import (
-    BANK_CODES,
     PENDING_CODES,
     http_status,
     ledger_status,
-    magic_pay_code,
     magic_verify_code,
     message,
 )
+from .momo_vn_control import add_momo_arguments, handle_control
 from .momo_vn_crypto import DecryptionError, SandboxKeyPair, raw_string, signature_matches
 from .momo_vn_payouts import (
     TAMPERS,
@@ -108,6 +107,7 @@ from .momo_vn_payouts import (
     ipn_body,
     now_ms,
     pay_answer,
+    receiver_of,
 )
 from .web import DropConnection, Request, Response
 
@@ -151,33 +151,15 @@ class MomoVnProtocol(Protocol):
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """``--momo-key-bits``, ``--momo-pending-seconds``, ``--momo-opening-balance``."""
-        g = parser.add_argument_group("MoMo Vietnam")
-        g.add_argument(
-            "--momo-key-bits",
-            type=int,
-            choices=(2048, 4096),
-            default=2048,
-            help="RSA key pair for disbursementMethod (default 2048)",
-        )
-        g.add_argument(
-            "--momo-pending-seconds",
-            type=float,
-            default=2.0,
-            help="seconds until a 7000 payout settles to success (default 2.0)",
-        )
-        g.add_argument(
-            "--momo-opening-balance",
-            type=int,
-            default=presets.MOMO_OPENING_BALANCE,
-            help="merchant disbursement balance at start and after reset (VND)",
-        )
+        add_momo_arguments(parser)
 
     def reset(self) -> None:
         """Forget remembered requests, payouts, counters; restore balance and settings."""
         options = self.state.options
         with self._lock:
-            self._records: dict[tuple[str, str], Remembered] = {}
-            self._orders: dict[tuple[str, str], Payout] = {}
+            # Keyed by (partnerCode, requestId) and (partnerCode, orderId).
+            self.records: dict[tuple[str, str], Remembered] = {}
+            self.orders: dict[tuple[str, str], Payout] = {}
             self._trans_ids = itertools.count(TRANS_ID_BASE + 1)
             self.balance = int(options.get("momo_opening_balance") or presets.MOMO_OPENING_BALANCE)
             pending = options.get("momo_pending_seconds")
@@ -263,7 +245,7 @@ class MomoVnProtocol(Protocol):
         self, request: Request, data: dict[str, Any], operation: str, print_: str
     ) -> Response | None:
         """The answer to a re-used requestId, or ``None`` when it is new. Hold the lock."""
-        record = self._records.get((data["partnerCode"], data["requestId"]))
+        record = self.records.get((data["partnerCode"], data["requestId"]))
         if record is None:
             return None
         digest = body_digest(request.body)
@@ -292,7 +274,7 @@ class MomoVnProtocol(Protocol):
         self, request: Request, data: dict[str, Any], operation: str, print_: str,
         body: dict[str, Any], status: int, payout: Payout | None = None,
     ) -> None:  # fmt: skip
-        self._records[(data["partnerCode"], data["requestId"])] = Remembered(
+        self.records[(data["partnerCode"], data["requestId"])] = Remembered(
             operation, body_digest(request.body), print_, status, body, payout
         )
 
@@ -330,27 +312,15 @@ class MomoVnProtocol(Protocol):
         amount = check_amount(data["amount"], request_type)
         ipn_url = check_pay_texts(data)
         method = self._decrypt(data)
-        if request_type == "disburseToWallet":
-            wallet_id = check_wallet_method(method, paying=True)
-            code = magic_pay_code(wallet_id, None)
-            party = {"type": "wallet", "walletId": wallet_id,
-                     "walletName": method.get("walletName") or ""}  # fmt: skip
-            operation = "disbursement.pay_wallet"
-            user_id = hashlib.sha256(wallet_id.encode()).hexdigest()[:20]
-        else:
-            kind, number, bank_code = check_bank_method(method)
-            code = magic_pay_code(None, number) if bank_code in BANK_CODES else 1507
-            party = {"type": "bank", "bankCode": bank_code, kind: mask(number),
-                     "bankAccountHolderName": method["bankAccountHolderName"]}  # fmt: skip
-            operation = "disbursement.pay_bank"
-            user_id = ""
+        receiver = receiver_of(request_type, method)
+        code, operation = receiver.code, receiver.operation
         print_ = fingerprint("pay", data, method)
         partner, order_id, request_id = data["partnerCode"], data["orderId"], data["requestId"]
         with self._lock:
             replay = self._replayed(request, data, "pay", print_)
             if replay is not None:
                 return replay
-            if (partner, order_id) in self._orders:
+            if (partner, order_id) in self.orders:
                 self._count("result.41")
                 return answer(self._base(data, 41, lang), http_status(41))
             if self.state.faults.check("error_before_booking", PROVIDER):
@@ -362,18 +332,19 @@ class MomoVnProtocol(Protocol):
             entry = self.state.ledger.book(
                 PROVIDER, operation, request_id,
                 account=partner, external_id=order_id, amount=str(amount), currency="VND",
-                party=party, status=ledger_status(code), body_digest=body_digest(request.body),
+                party=receiver.party, status=ledger_status(code),
+                body_digest=body_digest(request.body),
                 reason=None if ledger_status(code) != "FAILED" else str(code),
                 financial_transaction_id=str(trans_id),
                 extra={"resultCode": code, "requestType": request_type},
             )  # fmt: skip
             payout = Payout(
                 partner, order_id, request_id, request_type, amount, data["orderInfo"] or "",
-                data["extraData"] or "", ipn_url, lang, trans_id, code, user_id, entry,
+                data["extraData"] or "", ipn_url, lang, trans_id, code, receiver.user_id, entry,
             )  # fmt: skip
             if ledger_status(code) != "FAILED":
                 self.balance -= amount
-            self._orders[(partner, order_id)] = payout
+            self.orders[(partner, order_id)] = payout
             body = pay_answer(payout, self.balance)
             self._remember(request, data, "pay", print_, body, 200, payout)
             self._count(f"result.{code}")
@@ -393,7 +364,7 @@ class MomoVnProtocol(Protocol):
             self._count("faults.status_error")
             return answer(self._base(data, 10, lang), 500)
         with self._lock:
-            payout = self._orders.get((data["partnerCode"], data["orderId"]))
+            payout = self.orders.get((data["partnerCode"], data["orderId"]))
             if payout is None:
                 raise Rejection(42, "orderId", "orderId is not found.")
             body = self._base(data, payout.result_code, lang)
@@ -409,7 +380,7 @@ class MomoVnProtocol(Protocol):
         with self._lock:
             if payout.result_code not in PENDING_CODES:
                 return False
-            if self._orders.get((payout.partner_code, payout.order_id)) is not payout:
+            if self.orders.get((payout.partner_code, payout.order_id)) is not payout:
                 return False  # forgotten by a reset
             status = ledger_status(code)
             payout.result_code = code
@@ -420,7 +391,7 @@ class MomoVnProtocol(Protocol):
             )  # fmt: skip
             if status == "FAILED":
                 self.balance += payout.amount
-            record = self._records.get((payout.partner_code, payout.request_id))
+            record = self.records.get((payout.partner_code, payout.request_id))
             if record is not None:
                 record.answer = pay_answer(payout, self.balance)
                 record.status = 200
@@ -451,14 +422,12 @@ class MomoVnProtocol(Protocol):
     # -- control API ---------------------------------------------------------------------------
     def control(self, request: Request, subpath: str) -> Response | None:
         """``public-key``, ``stats``, ``settings``, ``order``, ``settle``, ``forge-ipn``."""
-        from .momo_vn_control import handle_control
-
         return handle_control(self, request, subpath)
 
     def find_order(self, order_id: str) -> Payout | None:
         """The payout of the preset partner with this orderId."""
         with self._lock:
-            return self._orders.get((self.partner_code, order_id))
+            return self.orders.get((self.partner_code, order_id))
 
     def forge_ipn(self, payout: Payout, tamper: str, url: str | None) -> bytes:
         """Send a (possibly tampered) IPN for ``payout``; returns the body sent."""
@@ -466,18 +435,3 @@ class MomoVnProtocol(Protocol):
             raise ValueError(f"tamper must be one of {', '.join(TAMPERS)}")
         with self._lock:
             return self._send_ipn(payout, tamper, url, forged=True)
-
-    def snapshot(self) -> dict[str, Any]:
-        """Counters, balance and pending payouts (for ``stats``)."""
-        with self._lock:
-            pending = [p.order_id for p in self._orders.values() if p.result_code in PENDING_CODES]
-            return {
-                "counters": dict(self.stats),
-                "balance": self.balance,
-                "payouts": len(self._orders),
-                "remembered_requests": len(self._records),
-                "pending": pending[:1000],
-                "pending_count": len(pending),
-                "key_bits": self.key.bits,
-                "pending_seconds": self.pending_seconds,
-            }

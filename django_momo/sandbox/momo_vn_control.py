@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from .momo_vn_codes import FAILED_CODES
+from . import presets
+from .momo_vn_codes import FAILED_CODES, PENDING_CODES
 from .web import Request, Response
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ def handle_control(protocol: MomoVnProtocol, request: Request, subpath: str) -> 
             return Response(200, protocol.key.public_pem.encode("ascii"), {},
                             "application/x-pem-file")  # fmt: skip
         if subpath == "stats" and request.method == "GET":
-            return Response.json(protocol.snapshot())
+            return Response.json(snapshot(protocol))
         if subpath == "settings":
             return _settings(protocol, request)
         if subpath == "order" and request.method == "GET":
@@ -60,8 +62,9 @@ def _settings(protocol: MomoVnProtocol, request: Request) -> Response:
             raise ValueError("pending_seconds must be a number >= 0")
         if isinstance(balance, bool) or not isinstance(balance, int) or balance < 0:
             raise ValueError("balance must be a whole number of VND >= 0")
-        protocol.pending_seconds = float(seconds)
-        protocol.balance = balance
+        with protocol.state.ledger.lock:
+            protocol.pending_seconds = float(seconds)
+            protocol.balance = balance
     return Response.json({"pending_seconds": protocol.pending_seconds, "balance": protocol.balance})
 
 
@@ -90,3 +93,44 @@ def _forge(protocol: MomoVnProtocol, data: dict[str, Any]) -> Response:
         raise ValueError("url must be a string")
     body = protocol.forge_ipn(payout, str(data.get("tamper", "none")), url)
     return Response.json({"url": url or payout.ipn_url, "body": json.loads(body)})
+
+
+def add_momo_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--momo-key-bits``, ``--momo-pending-seconds``, ``--momo-opening-balance``."""
+    g = parser.add_argument_group("MoMo Vietnam")
+    g.add_argument(
+        "--momo-key-bits",
+        type=int,
+        choices=(2048, 4096),
+        default=2048,
+        help="RSA key pair for disbursementMethod (default 2048)",
+    )
+    g.add_argument(
+        "--momo-pending-seconds",
+        type=float,
+        default=2.0,
+        help="seconds until a 7000 payout settles to success (default 2.0)",
+    )
+    g.add_argument(
+        "--momo-opening-balance",
+        type=int,
+        default=presets.MOMO_OPENING_BALANCE,
+        help="merchant disbursement balance at start and after reset (VND)",
+    )
+
+
+def snapshot(protocol: MomoVnProtocol) -> dict[str, Any]:
+    """Counters, balance and pending payouts (for ``stats``)."""
+    with protocol.state.ledger.lock:
+        orders = protocol.orders.values()
+        pending = [p.order_id for p in orders if p.result_code in PENDING_CODES]
+        return {
+            "counters": dict(protocol.stats),
+            "balance": protocol.balance,
+            "payouts": len(protocol.orders),
+            "remembered_requests": len(protocol.records),
+            "pending": pending[:1000],
+            "pending_count": len(pending),
+            "key_bits": protocol.key.bits,
+            "pending_seconds": protocol.pending_seconds,
+        }

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ledger import Entry
-from .momo_vn_codes import message
+from .momo_vn_checks import check_bank_method, check_wallet_method, mask
+from .momo_vn_codes import BANK_CODES, magic_pay_code, message
 from .momo_vn_crypto import SIGNED_FIELDS, sign, wire_text
 
 ORDER_TYPE = "momo_disbursement"
@@ -129,3 +130,29 @@ def ipn_body(
 def encode_json(data: dict[str, Any]) -> bytes:
     """JSON as MoMo sends it: UTF-8, Vietnamese text unescaped."""
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Receiver:
+    """Who a payout goes to: ledger operation and party, the result it ends in, MoMo's user id."""
+
+    operation: str
+    party: dict[str, Any]
+    code: int
+    user_id: str
+
+
+def receiver_of(request_type: str, method: dict[str, Any]) -> Receiver:
+    """Validate the decrypted ``disbursementMethod`` and pick the payout's result."""
+    if request_type == "disburseToWallet":
+        wallet_id = check_wallet_method(method, paying=True)
+        party = {"type": "wallet", "walletId": wallet_id,
+                 "walletName": method.get("walletName") or ""}  # fmt: skip
+        # partnerUserId: an opaque, stable id per wallet, as MoMo's own ids are.
+        user_id = hashlib.sha256(wallet_id.encode()).hexdigest()[:20]
+        return Receiver("disbursement.pay_wallet", party, magic_pay_code(wallet_id, None), user_id)
+    kind, number, bank_code = check_bank_method(method)
+    party = {"type": "bank", "bankCode": bank_code, kind: mask(number),
+             "bankAccountHolderName": method["bankAccountHolderName"]}  # fmt: skip
+    code = magic_pay_code(None, number) if bank_code in BANK_CODES else 1507
+    return Receiver("disbursement.pay_bank", party, code, "")

@@ -83,17 +83,10 @@ from . import mtn_wire as wire
 from .app import Protocol, SandboxState
 from .mtn_accounts import Accounts
 from .mtn_consent import Consent
+from .mtn_control import control
 from .mtn_payments import CREATE, FAILED, PENDING, STATUS, SUCCESSFUL, Payments
 from .presets import MTN_API_USER, MTN_SUBSCRIPTION_KEYS
 from .web import Request, Response
-
-CONFIG_KEYS = {
-    "token_ttl": float,
-    "pending_seconds": float,
-    "settle_seconds": float,
-    "opening_balance": str,
-    "reason_style": str,
-}
 
 
 class MtnProtocol(Protocol):
@@ -113,17 +106,34 @@ class MtnProtocol(Protocol):
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """The ``--mtn-*`` flags."""
-        g = parser.add_argument_group("MTN MoMo (also changeable at run time: /_sandbox/mtn/config)")
-        g.add_argument("--mtn-token-ttl", type=float, default=3600.0,
-                       help="access token lifetime in seconds (default 3600)")
-        g.add_argument("--mtn-pending-seconds", type=float, default=2.0,
-                       help="when 46733123453 turns SUCCESSFUL (default 2.0)")
-        g.add_argument("--mtn-settle-seconds", type=float, default=0.0,
-                       help="when other payments reach their final status (default 0: at once)")
-        g.add_argument("--mtn-opening-balance", default="1000000",
-                       help="opening EUR balance of disbursement/remittance accounts")
+        g = parser.add_argument_group(
+            "MTN MoMo (also changeable at run time: /_sandbox/mtn/config)"
+        )
+        g.add_argument(
+            "--mtn-token-ttl",
+            type=float,
+            default=3600.0,
+            help="access token lifetime in seconds (default 3600)",
+        )
+        g.add_argument(
+            "--mtn-pending-seconds",
+            type=float,
+            default=2.0,
+            help="when 46733123453 turns SUCCESSFUL (default 2.0)",
+        )
+        g.add_argument(
+            "--mtn-settle-seconds",
+            type=float,
+            default=0.0,
+            help="when other payments reach their final status (default 0: at once)",
+        )
+        g.add_argument(
+            "--mtn-opening-balance",
+            default="1000000",
+            help="opening EUR balance of disbursement/remittance accounts",
+        )
         g.add_argument("--mtn-reason-style", choices=("string", "object"), default="string",
-                       help='failure reason as "CODE" or {"code", "message"} (default string)')  # fmt: skip
+                       help='failure reason "CODE" or {"code", "message"}')  # fmt: skip
 
     def option(self, name: str, default: Any) -> Any:
         """A ``--mtn-*`` setting: run-time override, then command line, then ``default``."""
@@ -196,19 +206,20 @@ class MtnProtocol(Protocol):
         body, ctype = wire.GARBAGE_BODIES[kind]
         return Response(status, body, {}, ctype)
 
-    def _subscription(self, request: Request, product: str | None) -> None:
+    def subscription(self, request: Request, product: str | None) -> None:
         """Check ``Ocp-Apim-Subscription-Key`` (any product's key when ``product`` is None)."""
-        key = request.headers.get("Ocp-Apim-Subscription-Key") or (
-            request.query.get("subscription-key", [""])[0]
+        key = (
+            request.headers.get("Ocp-Apim-Subscription-Key")
+            or (request.query.get("subscription-key", [""])[0])
         )
         keys = MTN_SUBSCRIPTION_KEYS
         wanted = keys.values() if product is None else [keys[product]]
         if not key or key not in wanted:
             raise wire.WireError(wire.subscription_denied())
 
-    def _business(self, request: Request, product: str, kind: str = "access") -> str:
+    def business(self, request: Request, product: str, kind: str = "access") -> str:
         """Check key, bearer token and target environment; returns the API user id."""
-        self._subscription(request, product)
+        self.subscription(request, product)
         token, error = self.accounts.check_bearer(
             request.headers.get("Authorization"), product, kind
         )
@@ -219,7 +230,7 @@ class MtnProtocol(Protocol):
         return token.api_user
 
     def _provisioning(self, request: Request, rest: list[str]) -> Response:
-        self._subscription(request, None)
+        self.subscription(request, None)
         if not rest and request.method == "POST":
             user_id = wire.reference_id(request.headers.get("X-Reference-Id"))
             host = wire.json_object(request.body).get("providerCallbackHost")
@@ -276,7 +287,7 @@ class MtnProtocol(Protocol):
     def _token(self, request: Request, product: str) -> Response:
         if "Content-Length" not in request.headers:
             return wire.length_required()
-        self._subscription(request, product)
+        self.subscription(request, product)
         if request.body:
             return wire.token_error(400, "invalid_request")
         user = self.accounts.check_basic(request.headers.get("Authorization"))
@@ -309,7 +320,7 @@ class MtnProtocol(Protocol):
         return url.strip()
 
     def _create(self, request: Request, product: str, version: str, resource: str) -> Response:
-        user_id = self._business(request, product)
+        user_id = self.business(request, product)
         reference = wire.reference_id(request.headers.get("X-Reference-Id"))
         callback = self.callback_url(request, user_id)
         op = CREATE[(product, version, resource)]
@@ -318,7 +329,7 @@ class MtnProtocol(Protocol):
     def _status(
         self, request: Request, product: str, version: str, resource: str, ref: str
     ) -> Response:
-        user_id = self._business(request, product)
+        user_id = self.business(request, product)
         if self.state.faults.check("status_error", "mtn"):
             return wire.wallet_error(
                 500, "INTERNAL_PROCESSING_ERROR", "An internal error occurred while processing."
@@ -330,7 +341,7 @@ class MtnProtocol(Protocol):
         return Response.json(self.payments.status_body(entry))
 
     def _balance(self, request: Request, product: str, rest: list[str]) -> Response:
-        user_id = self._business(request, product)
+        user_id = self.business(request, product)
         if rest == ["balance"] or (len(rest) == 2 and rest[0] == "balance"):
             if len(rest) == 2:
                 wire.currency({"currency": rest[1]})
@@ -341,7 +352,7 @@ class MtnProtocol(Protocol):
         return wire.apim_error(404, "Resource not found")
 
     def _delivery_notification(self, request: Request, ref: str) -> Response:
-        user_id = self._business(request, "collection")
+        user_id = self.business(request, "collection")
         reference = wire.reference_id(ref, "referenceId")
         message = request.headers.get("notificationMessage")
         if request.body:
@@ -361,9 +372,22 @@ class MtnProtocol(Protocol):
     # -- control API ----------------------------------------------------------------------------
     def control(self, request: Request, subpath: str) -> Response | None:
         """``/_sandbox/mtn/<subpath>`` (see the module docstring)."""
-        from .mtn_control import control
-
         return control(self, request, subpath)
+
+    def configure(self, overrides: dict[str, Any]) -> None:
+        """Apply run-time overrides of the ``--mtn-*`` flags (validated by the caller)."""
+        with self._lock:
+            self._overrides.update(overrides)
+
+    def set_garbage(self, nxt: int, kind: str, status: int) -> None:
+        """Make the next ``nxt`` provider requests answer ``kind`` garbage with ``status``."""
+        with self._lock:
+            self._garbage = {"next": nxt, "kind": kind, "status": status}
+
+    def garbage(self) -> dict[str, Any]:
+        """The pending garbage setting."""
+        with self._lock:
+            return dict(self._garbage)
 
     def settle(self, reference: str, status: str, reason: str | None) -> Response:
         """Force a PENDING payment to a final status (the ``settle`` control)."""

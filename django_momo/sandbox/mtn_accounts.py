@@ -159,9 +159,7 @@ class Accounts:
         header = _b64(json.dumps({"typ": "JWT", "alg": "R256"}).encode())
         claims = {
             "clientId": user.user_id,
-            "expires": datetime.fromtimestamp(now + ttl, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[
-                :-3
-            ],
+            "expires": datetime.fromtimestamp(now + ttl, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
             "sessionId": session,
         }
         payload = _b64(json.dumps(claims).encode())

@@ -50,7 +50,7 @@ class Consent:
         if rest == ["oauth2", "token"] and request.method == "POST":
             return self._oauth2_token(request, product)
         if rest == ["oauth2", "v1_0", "userinfo"] and request.method == "GET":
-            self.protocol._business(request, product, kind="oauth2")
+            self.protocol.business(request, product, kind="oauth2")
             return Response.json(dict(SAND_BOX))
         return wire.apim_error(404, "Resource not found")
 
@@ -65,7 +65,7 @@ class Consent:
             raise wire.bad_request("The form body is not UTF-8.") from None
 
     def _bc_authorize(self, request: Request, product: str) -> Response:
-        user_id = self.protocol._business(request, product)
+        user_id = self.protocol.business(request, product)
         self.protocol.callback_url(request, user_id)
         form = self._form(request)
         hint = form.get("login_hint", "")
@@ -86,7 +86,7 @@ class Consent:
     def _oauth2_token(self, request: Request, product: str) -> Response:
         if "Content-Length" not in request.headers:
             return wire.length_required()
-        self.protocol._subscription(request, product)
+        self.protocol.subscription(request, product)
         user = self.accounts.check_basic(request.headers.get("Authorization"))
         if user is None:
             return wire.token_error(401, "login_failed")
@@ -118,7 +118,7 @@ class Consent:
 
     def account_holder(self, request: Request, product: str, rest: list[str]) -> Response:
         """``accountholder/{type}/{id}/active`` and ``.../basicuserinfo``."""
-        self.protocol._business(request, product)
+        self.protocol.business(request, product)
         if len(rest) != 3 or rest[2] not in ("active", "basicuserinfo"):
             return wire.apim_error(404, "Resource not found")
         kind = HOLDER_TYPES.get(rest[0].lower())

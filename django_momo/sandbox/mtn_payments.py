@@ -193,8 +193,10 @@ class Payments:
     def _refundable(self, refund_of: str, user_id: str, amount: Decimal) -> Entry:
         """The SUCCESSFUL collection a refund points at, with room for ``amount`` more."""
         original = self.ledger.get("mtn", refund_of)
-        if original is None or original.account != user_id or original.extra.get("product") != (
-            "collection"
+        if (
+            original is None
+            or original.account != user_id
+            or original.extra.get("product") != ("collection")
         ):
             raise wire.WireError(
                 wire.wallet_error(
@@ -228,7 +230,9 @@ class Payments:
         )
 
     def _schedule(self, entry: Entry, party: dict[str, str]) -> None:
-        party_id = party.get("partyId", "") if party.get("partyIdType", "").upper() == "MSISDN" else ""
+        party_id = (
+            party.get("partyId", "") if party.get("partyIdType", "").upper() == "MSISDN" else ""
+        )
         if party_id == STUCK_PENDING_NUMBER:
             return
         if party_id == LATE_SUCCESS_NUMBER:
@@ -241,9 +245,11 @@ class Payments:
         if delay <= 0:
             self.finalize(reference, status, reason)
         else:
-            self.state.callbacks.call_later(
-                delay, lambda: self.finalize(reference, status, reason)
-            )
+
+            def settle_later() -> None:
+                self.finalize(reference, status, reason)
+
+            self.state.callbacks.call_later(delay, settle_later)
 
     # -- settlement -----------------------------------------------------------------------------
     def finalize(self, reference: str, status: str, reason: str | None = None) -> Entry | None:
@@ -291,7 +297,9 @@ class Payments:
             return None
         return entry
 
-    def status_body(self, entry: Entry, status: str | None = None, reason: Any = None) -> dict[str, Any]:
+    def status_body(
+        self, entry: Entry, status: str | None = None, reason: Any = None
+    ) -> dict[str, Any]:
         """The status-query answer (also the callback body); no reference id, as MTN does."""
         with self.ledger.lock:
             status = status or entry.status

@@ -128,7 +128,7 @@ def amount(body: dict[str, Any], field: str = "amount") -> Decimal:
     """The positive amount of ``body[field]`` (a string per MTN's schema)."""
     value = body.get(field)
     if not isinstance(value, str):
-        raise bad_request(f"{field} must be a string of digits, e.g. \"100\".")
+        raise bad_request(f'{field} must be a string of digits, e.g. "100".')
     if not AMOUNT_RE.match(value):
         raise bad_request(f"{field} {value!r} does not match the amount format.")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -40,17 +41,19 @@ class _RequestHandler(WSGIRequestHandler):
         if not self.parse_request():
             return
         handler = _Handler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
         )
         handler.request_handler = self  # type: ignore[attr-defined]
         handler.run(self.server.get_app())  # type: ignore[attr-defined]
         if handler.dropped:
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
 
@@ -60,6 +63,13 @@ class SandboxServer(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
     request_queue_size = 128
     verbose = False
+
+
+def server_url(server: SandboxServer) -> str:
+    """``http://host:port`` of a bound server."""
+    host, port = server.server_address[:2]
+    host_text = host.decode() if isinstance(host, bytes) else host
+    return f"http://{host_text}:{port}"
 
 
 def make_server(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
@@ -80,8 +90,7 @@ class RunningSandbox:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return server_url(self.server)
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 MAX_BODY = 1024 * 1024
 
 
-class DropConnection(Exception):  # noqa: N818  (a control-flow signal, not an error)
+class DropConnection(Exception):
     """Raised by a handler to close the connection without sending any answer."""
 
 

@@ -72,7 +72,9 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
 
-DATABASES = {"default": parse_database_url(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DATABASES = {
+    "default": parse_database_url(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
+}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web server, task worker and incoming callbacks share one SQLite file: WAL lets readers and
     # the writer proceed together, IMMEDIATE transactions take the write lock up front (no
@@ -133,7 +135,9 @@ DJANGO_MOMO = {
         "mtn": {
             "PROVIDER": "mtn",
             "BASE_URL": env("MOMO_MTN_BASE_URL", "http://127.0.0.1:8800"),
-            "TARGET_ENVIRONMENT": env("MOMO_MTN_TARGET_ENVIRONMENT", presets.MTN_TARGET_ENVIRONMENT),
+            "TARGET_ENVIRONMENT": env(
+                "MOMO_MTN_TARGET_ENVIRONMENT", presets.MTN_TARGET_ENVIRONMENT
+            ),
             "CURRENCY": env("MOMO_MTN_CURRENCY", presets.MTN_CURRENCY),
             "CALLBACK_HOST": CALLBACK_HOST,
             **{product: mtn_product(product) for product in MTN_PRODUCTS},

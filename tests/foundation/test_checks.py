@@ -4,8 +4,17 @@ from django.core.checks import run_checks
 from django_momo.sandbox import presets
 
 
-def momo_ids(messages):
-    return sorted({m.id for m in messages if m.id and m.id.startswith("django_momo.")})
+def momo_ids(messages, keep_w005=False):
+    # The suite runs tasks inline on purpose (W005); that warning has its own test below.
+    return sorted(
+        {
+            m.id
+            for m in messages
+            if m.id
+            and m.id.startswith("django_momo.")
+            and (keep_w005 or m.id != "django_momo.W005")
+        }
+    )
 
 
 def good_mtn():
@@ -65,7 +74,11 @@ def test_bare_base64_der_key_is_accepted(settings):
         ({"BASE_URL": "proxy.momoapi.mtn.com"}, "django_momo.E005", "BASE_URL"),
         ({"CALLBACK_HOST": "https://x/"}, "django_momo.E008", "CALLBACK_HOST"),
         ({"CURRENCY": "shillings"}, "django_momo.E007", "CURRENCY"),
-        ({"DISBURSEMENT": {"SUBSCRIPTION_KEY": "k", "API_USER": "u"}}, "django_momo.E010", "API_KEY"),
+        (
+            {"DISBURSEMENT": {"SUBSCRIPTION_KEY": "k", "API_USER": "u"}},
+            "django_momo.E010",
+            "API_KEY",
+        ),
         (
             {"DISBURSEMENT": {"SUBSCRIPTION_KEY": "k", "API_USER": "not-a-uuid", "API_KEY": "x"}},
             "django_momo.E011",
@@ -85,7 +98,10 @@ def test_mtn_mistakes_are_named(settings, change, expected_id, names):
     ("change", "expected_id"),
     [
         ({"PUBLIC_KEY": "not a key"}, "django_momo.E013"),
-        ({"PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"}, "django_momo.E013"),
+        (
+            {"PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"},
+            "django_momo.E013",
+        ),
         ({"SECRET_KEY": ""}, "django_momo.E012"),
         ({"LANG": "fr"}, "django_momo.E014"),
         ({"LIMITS": {"BANK_MIN": -1}}, "django_momo.E015"),
@@ -120,3 +136,13 @@ def test_unknown_setting_and_bad_provider(settings):
     ids = momo_ids(run_checks())
     assert "django_momo.E002" in ids
     assert "django_momo.E004" in ids
+
+
+def test_inline_task_backend_in_production_warns(settings):
+    settings.DEBUG = False
+    assert "django_momo.W005" in momo_ids(run_checks(), keep_w005=True)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert "django_momo.W005" not in momo_ids(run_checks(), keep_w005=True)
+    settings.DEBUG = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert "django_momo.W005" not in momo_ids(run_checks(), keep_w005=True)

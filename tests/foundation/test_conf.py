@@ -7,7 +7,7 @@ from django_momo.sandbox import presets
 def test_defaults_and_unknown_names():
     assert momo_settings.TOKEN_REFRESH_MARGIN == 600
     with pytest.raises(AttributeError, match="Invalid django-momo setting: 'NOPE'"):
-        momo_settings.NOPE  # noqa: B018
+        momo_settings.NOPE
 
 
 def test_override_settings_reloads(settings):

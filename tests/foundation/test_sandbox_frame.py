@@ -34,8 +34,16 @@ class EchoBooking(Protocol):
         if self.state.faults.check("error_before_booking", "mtn"):
             return Response.json({"code": "INTERNAL_PROCESSING_ERROR"}, status=500)
         self.state.ledger.book(
-            "echo", "test.pay", ref, account="a", external_id=request.body.decode(),
-            amount="1", currency="EUR", party={}, status="SUCCESSFUL", body_digest="x",
+            "echo",
+            "test.pay",
+            ref,
+            account="a",
+            external_id=request.body.decode(),
+            amount="1",
+            currency="EUR",
+            party={},
+            status="SUCCESSFUL",
+            body_digest="x",
         )
         if self.state.faults.check("lost_after_booking", "mtn"):
             raise DropConnection
@@ -86,8 +94,9 @@ def test_ledger_reports_an_external_id_paid_twice(echo_sandbox):
 
 def test_failed_bookings_are_not_paid_twice():
     ledger = Ledger()
-    common = dict(account="a", external_id="x", amount="1", currency="EUR", party={},
-                  body_digest="d")
+    common = dict(
+        account="a", external_id="x", amount="1", currency="EUR", party={}, body_digest="d"
+    )
     first = ledger.book("mtn", "disbursement.transfer", "r1", status="PENDING", **common)
     ledger.update(first, status="FAILED")
     ledger.book("mtn", "disbursement.transfer", "r2", status="SUCCESSFUL", **common)
@@ -191,8 +200,9 @@ def receiver():
 def test_dispatcher_delivers_duplicates_and_drops(echo_sandbox, receiver):
     callbacks = echo_sandbox.app.state.callbacks
     callbacks.settings.update({"duplicate_rate": 1.0})
-    callbacks.send(receiver.url + "/cb/1", body=b'{"a":1}', method="PUT", provider="mtn",
-                   reference="r1")
+    callbacks.send(
+        receiver.url + "/cb/1", body=b'{"a":1}', method="PUT", provider="mtn", reference="r1"
+    )
     receiver.wait(2)
     assert [(m, p) for m, p, _ in receiver.received] == [("PUT", "/cb/1"), ("PUT", "/cb/1")]
     callbacks.settings.update({"duplicate_rate": 0.0, "drop_rate": 1.0})
@@ -223,8 +233,9 @@ def test_reset_forgets_queued_callbacks(echo_sandbox, receiver):
 
 
 def test_bad_callback_settings_are_refused(echo_sandbox):
-    resp = requests.post(f"{echo_sandbox.base_url}/_sandbox/callbacks",
-                         json={"drop_rate": 3}, timeout=5)
+    resp = requests.post(
+        f"{echo_sandbox.base_url}/_sandbox/callbacks", json={"drop_rate": 3}, timeout=5
+    )
     assert resp.status_code == 400
     assert "drop_rate" in resp.json()["error"]
 
@@ -239,18 +250,28 @@ def test_unknown_routes_answer_404(echo_sandbox):
 def test_command_line_describes_its_flags():
     out = subprocess.run(
         [sys.executable, "-m", "django_momo.sandbox", "--help"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    for flag in ("--port", "--latency-ms", "--error-before-booking", "--lost-after-booking",
-                 "--status-error", "--callback-drop-rate", "--callback-duplicate-rate",
-                 "--callback-reorder-window-ms"):
+    for flag in (
+        "--port",
+        "--latency-ms",
+        "--error-before-booking",
+        "--lost-after-booking",
+        "--status-error",
+        "--callback-drop-rate",
+        "--callback-duplicate-rate",
+        "--callback-reorder-window-ms",
+    ):
         assert flag in out
 
 
 def test_command_line_serves_and_stops(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "django_momo.sandbox", "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         line = proc.stdout.readline()
@@ -263,7 +284,11 @@ def test_command_line_serves_and_stops(tmp_path):
 
 
 def test_invalid_json_control_body(echo_sandbox):
-    resp = requests.post(f"{echo_sandbox.base_url}/_sandbox/faults", data=b"{nope",
-                         headers={"Content-Type": "application/json"}, timeout=5)
+    resp = requests.post(
+        f"{echo_sandbox.base_url}/_sandbox/faults",
+        data=b"{nope",
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
     assert resp.status_code == 400
     assert json.loads(resp.text)["error"]

@@ -1,4 +1,4 @@
-"""``manage.py momo_sandbox``: run the provider sandbox (same flags as ``python -m django_momo.sandbox``)."""
+"""``manage.py momo_sandbox``: the provider sandbox, as ``python -m django_momo.sandbox``."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ from django_momo.providers.base import (
     TokenStore,
     TransientError,
 )
-from django_momo.providers.http import DEFAULT_TIMEOUT, HttpTransport, redact_text
+from django_momo.providers.http import HttpTransport, redact_text
 from django_momo.providers.mtn import validation as v
 from django_momo.providers.mtn.config import (
     DEFAULT_TOKEN_REFRESH_MARGIN,
@@ -384,4 +384,4 @@ def check_base_url(base_url: object) -> str:
     return base_url.strip().rstrip("/")
 
 
-__all__ = ["DEFAULT_TIMEOUT", "MtnProductClient", "basic_auth"]
+__all__ = ["MtnProductClient", "basic_auth", "check_base_url"]

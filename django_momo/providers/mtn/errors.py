@@ -129,7 +129,9 @@ def _classify(status: int, body: ErrorBody) -> type[ProviderError]:
         if code in CONFIGURATION_CODES:
             return ConfigurationError
         if code in NOT_FOUND_CODES:
-            return NotFoundError
+            # A 404 asks about an unknown reference; a 400 (e.g. a refund of an unknown
+            # collection) refuses the request itself: nothing was booked.
+            return NotFoundError if status == 404 else RejectedError
         if code in TERMINAL_CODES:
             return RejectedError
         if code in TRANSIENT_CODES:

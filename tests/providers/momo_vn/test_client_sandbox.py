@@ -328,3 +328,50 @@ def test_forged_ipns_from_the_sandbox_are_rejected(
     else:
         with pytest.raises(error):
             client.verify_ipn(forged, expected_amount=kw["amount"])
+
+
+def test_pending_payout_resend_stays_pending_then_reports_the_final_result(
+    client: MomoDisbursementClient, momo_sandbox: SandboxHandle
+) -> None:
+    kw = wallet_kw(momo_sandbox, "0900009000")
+    prepared = client.prepare_pay_to_wallet(**kw)
+    first = client.send(prepared)
+    assert (first.result_code, first.outcome) == (9000, Outcome.PENDING)
+    again = client.send(prepared)
+    assert again.outcome is Outcome.PENDING
+    assert again.result_code in (7000, 9000)
+    momo_sandbox.control.post(
+        "/_sandbox/momo_vn/settle", {"order_id": kw["order_id"], "result_code": 0}
+    )
+    final = client.send(prepared)
+    assert (final.result_code, final.outcome) == (0, Outcome.SUCCESSFUL)
+    assert final.trans_id == first.trans_id
+    assert len(momo_entries(momo_sandbox)) == 1
+
+
+def test_unknown_partner_code_is_an_authentication_error(momo_sandbox: SandboxHandle) -> None:
+    good = make_credentials(momo_sandbox.base_url)
+    other = MomoCredentials(
+        base_url=good.base_url,
+        partner_code="MOMOOTHER2026",
+        access_key=good.access_key,
+        secret_key=good.secret_key,
+        public_key=good.public_key,
+    )
+    with pytest.raises(AuthenticationError) as info:
+        MomoDisbursementClient(other).pay_to_wallet(**wallet_kw(momo_sandbox))
+    assert info.value.code == "13"
+    assert momo_sandbox.control.ledger()["entries"] == []
+
+
+def test_request_id_reused_for_another_payout_is_never_failed(
+    client: MomoDisbursementClient, momo_sandbox: SandboxHandle
+) -> None:
+    kw = wallet_kw(momo_sandbox)
+    client.pay_to_wallet(**kw)
+    other = client.pay_to_wallet(**{**kw, "order_id": kw["order_id"] + "-b", "amount": 60000})
+    assert other.result_code == 40
+    assert other.outcome is not Outcome.FAILED
+    ledger = momo_sandbox.control.ledger()
+    assert len(ledger["entries"]) == 1
+    assert [v["kind"] for v in ledger["violations"]] == ["reference_reused_with_other_body"]

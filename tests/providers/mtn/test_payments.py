@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from django_momo.providers.base import Outcome, SubmissionState
+from django_momo.providers.base import Outcome, RejectedError, SubmissionState
 from django_momo.providers.mtn import (
     CollectionClient,
     DisbursementClient,
@@ -64,7 +64,8 @@ def test_request_to_pay_test_numbers(
     assert result.reference_id == ref
     assert result.amount == Decimal("100")
     assert result.currency == "EUR"
-    assert result.payer is not None and result.payer.party_id == payer
+    assert result.payer is not None
+    assert result.payer.party_id == payer
     if status is TransactionStatus.SUCCESSFUL:
         assert result.financial_transaction_id
         assert result.outcome is Outcome.SUCCESSFUL
@@ -120,7 +121,8 @@ def test_disbursement_payouts_and_status(
     result = wait_final(getattr(disbursement, f"get_{operation}_status"), ref)
     assert result.status is TransactionStatus.SUCCESSFUL
     assert result.amount == Decimal("12.5")
-    assert result.payee is not None and result.payee.party_id == "46733000113"
+    assert result.payee is not None
+    assert result.payee.party_id == "46733000113"
     (entry,) = momo_sandbox.control.ledger()["entries"]
     assert entry["operation"] == f"disbursement.{operation}"
     assert entry["amount"] == "12.5"
@@ -131,7 +133,9 @@ def test_disbursement_payouts_and_status(
     [("46733123450", "INTERNAL_PROCESSING_ERROR"), ("46733123451", "APPROVAL_REJECTED"),
      ("46733123452", "EXPIRED")],
 )  # fmt: skip
-def test_transfer_test_numbers_fail(disbursement: DisbursementClient, payee: str, reason: str) -> None:
+def test_transfer_test_numbers_fail(
+    disbursement: DisbursementClient, payee: str, reason: str
+) -> None:
     ref = new_ref()
     disbursement.transfer(ref, amount="1", payee=payee, external_id="p-2", **NOTE)
     result = wait_final(disbursement.get_transfer_status, ref)
@@ -156,6 +160,19 @@ def test_refund_of_a_collection(
     assert result.amount == Decimal("10")
 
 
+def test_refund_of_an_unknown_collection_is_rejected(
+    disbursement: DisbursementClient, momo_sandbox: SandboxHandle
+) -> None:
+    ref = new_ref()
+    with pytest.raises(RejectedError) as info:
+        disbursement.refund(
+            ref, amount="10", reference_id_to_refund=new_ref(), external_id="r-2", **NOTE
+        )
+    assert info.value.http_status == 400
+    assert info.value.reference == ref
+    assert momo_sandbox.control.ledger()["entries"] == []
+
+
 def test_remittance_transfer_and_cash_transfer(
     remittance: RemittanceClient, momo_sandbox: SandboxHandle
 ) -> None:
@@ -165,8 +182,7 @@ def test_remittance_transfer_and_cash_transfer(
     cash = new_ref()
     sub = remittance.cash_transfer(
         cash, amount="4", payee="46733000116", external_id="rm-2",
-        originating_country="SE", original_amount="45", original_currency="SEK"
-        if False else "USD",
+        originating_country="SE", original_amount="45", original_currency="USD",
         payer=RemittancePayer(identification_type="PASS", identification_number="P123",
                               first_name="Ann", surname="Svensson", gender="FEMALE",
                               language_code="sv", msisdn="46700000001"),
@@ -200,3 +216,8 @@ def test_ask_user_info_consent_flow(disbursement: DisbursementClient) -> None:
     info = disbursement.ask_user_info("46733000118", scope="profile")
     assert info.sub is not None or info.name is not None
     assert info.raw
+
+
+def test_account_holder_unknown_or_inactive(collection: CollectionClient) -> None:
+    assert collection.is_active("46733123450") is False
+    assert collection.is_active("46733123451") is False

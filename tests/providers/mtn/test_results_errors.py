@@ -54,10 +54,13 @@ def test_result_parsing_keeps_decimal_and_unknown_status_is_unknown() -> None:
     )  # fmt: skip
     assert result.amount == Decimal("12.5")
     assert result.reason_code == "NOT_ENOUGH_FUNDS"
-    assert result.payee is not None and result.payee.party_id == "46733123450"
-    assert result.outcome is Outcome.FAILED and result.is_final
+    assert result.payee is not None
+    assert result.payee.party_id == "46733123450"
+    assert result.outcome is Outcome.FAILED
+    assert result.is_final
     odd = TransactionResult.from_json("r", {"status": "TIMEOUT"})
-    assert odd.status is None and odd.outcome is Outcome.UNKNOWN
+    assert odd.status is None
+    assert odd.outcome is Outcome.UNKNOWN
 
 
 @pytest.mark.parametrize(
@@ -84,7 +87,9 @@ def test_result_parsing_keeps_decimal_and_unknown_status_is_unknown() -> None:
     ],
 )
 def test_error_map(status: int, body: object, cls: type, code: str | None) -> None:
-    error = error_from_response(make_response(status, body), operation="transfer", reference="ref-1")
+    error = error_from_response(
+        make_response(status, body), operation="transfer", reference="ref-1"
+    )
     assert type(error) is cls
     assert error.http_status == status
     assert error.reference == "ref-1"
@@ -94,10 +99,9 @@ def test_error_map(status: int, body: object, cls: type, code: str | None) -> No
 
 def test_error_messages_and_bodies_are_redacted() -> None:
     body = {"code": "NOT_ALLOWED", "message": f"key {SECRET} refused"}
-    error = error_from_response(
-        make_response(500, body), operation="transfer", secrets=[SECRET]
-    )
-    assert SECRET not in str(error) and SECRET not in repr(error)
+    error = error_from_response(make_response(500, body), operation="transfer", secrets=[SECRET])
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error)
     assert SECRET not in (error.body or "")
     assert "***" in error.message
 

@@ -41,7 +41,9 @@ def test_many_threads_share_one_token() -> None:
     fetch = CountingFetch()
     tokens = manager(fetch)
     seen: list[str] = []
-    threads = [threading.Thread(target=lambda: seen.append(tokens.get().access_token)) for _ in range(32)]
+    threads = [
+        threading.Thread(target=lambda: seen.append(tokens.get().access_token)) for _ in range(32)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -55,7 +57,8 @@ def test_refresh_is_due_margin_before_expiry_and_short_tokens_use_half_life() ->
     assert token.refresh_at == pytest.approx(token.expires_at - 600)
     short = AccessToken.issued("t", "access_token", 60, 600)
     assert short.refresh_at == pytest.approx(short.expires_at - 30)
-    assert "t'" not in repr(token) and "***" in repr(token)
+    assert "t'" not in repr(token)
+    assert "***" in repr(token)
 
 
 def test_token_due_for_refresh_is_replaced() -> None:

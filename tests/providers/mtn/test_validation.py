@@ -41,7 +41,8 @@ def test_msisdn_normalisation(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["0772123456", "1234567", "1234567890123456", "256-772-123456", "++256772123456", "", 256]
+    "raw",
+    ["0772123456", "1234567", "1234567890123456", "256-772-123456", "++256772123456", "", 256],
 )
 def test_msisdn_refusals(raw: object) -> None:
     with pytest.raises(InvalidInputError) as info:
@@ -91,7 +92,10 @@ def test_currency_refusals(currency: object) -> None:
 
 
 def test_party_types() -> None:
-    assert v.validate_party("a@b.co", "email", "payee") == {"partyIdType": "EMAIL", "partyId": "a@b.co"}
+    assert v.validate_party("a@b.co", "email", "payee") == {
+        "partyIdType": "EMAIL",
+        "partyId": "a@b.co",
+    }
     code = str(uuid.uuid4())
     assert v.validate_party(code, "PARTY_CODE", "payee")["partyId"] == code
     with pytest.raises(InvalidInputError):
