@@ -254,7 +254,7 @@ def test_160_characters_are_fine(mtn: Mtn) -> None:
     assert resp.status_code == 202
 
 
-@pytest.mark.parametrize("ref", ["not-a-uuid", str(uuid.uuid1()), ""])
+@pytest.mark.parametrize("ref", ["not-a-uuid", "6fa459ea-ee8a-11ca-8d1b-0800200c9a66", ""])
 def test_reference_must_be_uuid4(mtn: Mtn, ref: str) -> None:
     headers = mtn.headers("disbursement", **{"X-Reference-Id": ref})
     resp = requests.post(f"{mtn.base}/disbursement/v1_0/transfer", json=payout(),
