@@ -1,7 +1,12 @@
 import pytest
-from django.core.checks import run_checks
 
+from django_momo.checks import check_settings, check_tasks_backend
 from django_momo.sandbox import presets
+
+
+def run_checks():
+    """django-momo's own checks (Django's model checks need a database on Django 6.1)."""
+    return [*check_settings(), *check_tasks_backend()]
 
 
 def momo_ids(messages, keep_w005=False):
@@ -146,3 +151,13 @@ def test_inline_task_backend_in_production_warns(settings):
     settings.DEBUG = True
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     assert "django_momo.W005" not in momo_ids(run_checks(), keep_w005=True)
+
+
+@pytest.mark.django_db
+def test_manage_py_check_names_the_bad_setting(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    configure(settings, {"ug": {**good_mtn(), "TARGET_ENVIRONMENT": "mtnmars"}})
+    with pytest.raises(SystemCheckError, match=r"django_momo.E006.*TARGET_ENVIRONMENT"):
+        call_command("check")

@@ -18,7 +18,15 @@ def test_reference_id_accepts_uuid4_in_canonical_lower_case() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["", "not-a-uuid", str(uuid.uuid1()), "6ba7b810-9dad-11d1-80b4-00c04fd430c8", None, 42]
+    "value",
+    [
+        "",
+        "not-a-uuid",
+        "6fa459ea-ee8a-11ca-8d1b-0800200c9a66",
+        "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+        None,
+        42,
+    ],
 )
 def test_reference_id_refuses_anything_but_uuid4(value: object) -> None:
     with pytest.raises(InvalidInputError) as info:
