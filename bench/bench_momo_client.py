@@ -23,10 +23,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from django_momo.providers.momo_vn import MomoCredentials, MomoDisbursementClient  # noqa: E402
-from django_momo.providers.momo_vn.crypto import encrypt_method  # noqa: E402
-from django_momo.providers.momo_vn.signing import PAY_FIELDS  # noqa: E402
-from django_momo.sandbox import presets  # noqa: E402
+from django_momo.providers.momo_vn import MomoCredentials, MomoDisbursementClient
+from django_momo.providers.momo_vn.crypto import encrypt_method
+from django_momo.providers.momo_vn.signing import PAY_FIELDS
+from django_momo.sandbox import presets
 
 PAY_URL_PATH = "/v2/gateway/api/disbursement/pay"
 HEADERS = {"Content-Type": "application/json; charset=UTF-8", "Accept": "application/json"}

@@ -70,6 +70,12 @@ def to_amount(value: object, currency: str) -> Decimal:
     if amount <= 0:
         raise AmountError("amount must be greater than zero")
     places = minor_units(currency)
+    if places == 0 and isinstance(value, str) and ("." in value or "," in value):
+        # "500.000" is five hundred thousand dong to a Vietnamese operator, 500 to Decimal.
+        raise AmountError(
+            f"{normalize_currency(currency)} amounts are whole numbers: write them without "
+            f"separators or decimals, got {value!r}"
+        )
     exponent = amount.normalize().as_tuple().exponent
     assert isinstance(exponent, int)
     if -exponent > places:

@@ -29,7 +29,7 @@ class Callback(models.Model):
     body = models.BinaryField(_("raw body"), blank=True)
     remote_addr = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
-    token = models.CharField(_("token"), max_length=128, blank=True)
+    token = models.CharField(_("token"), max_length=128, blank=True, db_index=True)
     transfer = models.ForeignKey(
         "django_momo.Transfer",
         on_delete=models.SET_NULL,

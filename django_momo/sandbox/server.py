@@ -104,6 +104,11 @@ def start_in_thread(
     """Start a sandbox on ``host:port`` in a daemon thread and return it once it listens."""
     app = SandboxApp(options)
     server = make_server(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="sandbox-server",
+        daemon=True,
+    )
     thread.start()
     return RunningSandbox(app=app, server=server, thread=thread)

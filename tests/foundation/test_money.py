@@ -12,7 +12,6 @@ from django_momo.money import AmountError, format_amount, format_display, minor_
         (Decimal("12.5"), "eur", Decimal("12.50")),
         (1000, "VND", Decimal("1000")),
         (" 7 ", "UGX", Decimal("7")),
-        ("1.00", "UGX", Decimal("1")),
     ],
 )
 def test_to_amount_accepts_exact_amounts(value, currency, expected):
@@ -24,7 +23,10 @@ def test_to_amount_accepts_exact_amounts(value, currency, expected):
     [
         (0.1, "EUR", "not a float"),
         (True, "EUR", "not a float"),
-        ("1.5", "UGX", "no decimal places"),
+        ("1.5", "UGX", "whole numbers"),
+        ("500.000", "VND", "whole numbers"),
+        ("1.00", "UGX", "whole numbers"),
+        (Decimal("1.5"), "UGX", "no decimal places"),
         ("1.234", "EUR", "at most 2 decimal places"),
         ("0", "EUR", "greater than zero"),
         ("-5", "EUR", "greater than zero"),

@@ -55,7 +55,7 @@ def echo_sandbox():
     app = SandboxApp({"seed": 7})
     app.protocols.insert(0, EchoBooking(app.state))
     server = make_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     running = RunningSandbox(app=app, server=server, thread=thread)
     yield running

@@ -1,0 +1,126 @@
+"""Small display pieces shared by the payment admins: badges, amounts, filters, balances."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin
+from django.core.cache import cache
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from django_momo.conf import momo_settings
+from django_momo.models import PaymentStatus
+from django_momo.money import AmountError, format_display
+
+logger = logging.getLogger(__name__)
+
+BALANCE_CACHE_KEY = "django_momo:admin:balance:{account}"
+
+
+def status_badge(status: str) -> SafeString:
+    """The status as a coloured badge (colours in ``django_momo/admin.css``)."""
+    try:
+        label: Any = PaymentStatus(status).label
+    except ValueError:
+        label = status
+    return format_html('<span class="momo-badge momo-badge-{}">{}</span>', status, label)
+
+
+def display_amount(amount: Decimal | None, currency: str) -> str:
+    """``1,000 UGX``; falls back to the raw value for a currency we do not know."""
+    if amount is None:
+        return ""
+    try:
+        return format_display(amount, currency)
+    except AmountError:
+        return f"{amount} {currency}"
+
+
+class AccountFilter(admin.SimpleListFilter):
+    """Configured accounts, read from settings: no ``SELECT DISTINCT`` over a large table."""
+
+    title = _("account")
+    parameter_name = "account"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(name, name) for name in sorted(momo_settings.accounts())]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(account=value) if value else queryset
+
+
+class CurrencyFilter(admin.SimpleListFilter):
+    """Currencies of the configured accounts (no ``SELECT DISTINCT`` either)."""
+
+    title = _("currency")
+    parameter_name = "currency"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        accounts = momo_settings.accounts().values()
+        codes = {account.currency for account in accounts if account.currency}
+        return [(code, code) for code in sorted(codes)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(currency=value) if value else queryset
+
+
+def account_balances() -> list[dict[str, Any]]:
+    """Each account's provider balance, cached for ``BALANCE_CACHE_SECONDS``.
+
+    A provider that cannot be reached gives a readable message instead of an error page; that
+    message is cached too, so a provider outage does not slow down every changelist load.
+    """
+    from django_momo import services
+
+    result = []
+    timeout = momo_settings.BALANCE_CACHE_SECONDS
+    for name in sorted(momo_settings.accounts()):
+        key = BALANCE_CACHE_KEY.format(account=name)
+        entry = cache.get(key)
+        if entry is None:
+            try:
+                amounts = services.get_balance(name)
+                entry = {"amounts": [display_amount(amount, cur) for amount, cur in amounts]}
+            except Exception as exc:  # any failure must leave the changelist usable
+                logger.warning("balance of account %s unavailable: %s", name, type(exc).__name__)
+                entry = {"error": balance_error_text(exc)}
+            cache.set(key, entry, timeout)
+        result.append({"account": name, **entry})
+    return result
+
+
+def balance_error_text(exc: Exception) -> str:
+    """An operator-readable reason; provider error messages are redacted at the source."""
+    from django_momo.providers.base import (
+        AuthenticationError,
+        ConfigurationError,
+        ProviderError,
+        TransientError,
+    )
+
+    if isinstance(exc, TransientError):
+        return str(_("Balance unavailable: the provider could not be reached. Try again later."))
+    if isinstance(exc, AuthenticationError | ConfigurationError):
+        return str(_("Balance unavailable: the provider refused the account's credentials."))
+    if isinstance(exc, ProviderError):
+        return str(_("Balance unavailable: the provider answered with an error."))
+    return str(_("Balance unavailable: the provider could not be reached."))
+
+
+def payment_link(obj: Model | None) -> SafeString | str:
+    """A link to a payment's admin change page, or an empty string."""
+    if obj is None:
+        return ""
+    from django.urls import reverse
+
+    meta = obj._meta
+    url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, getattr(obj, "external_id", obj.pk))

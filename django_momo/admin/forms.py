@@ -1,0 +1,179 @@
+"""Forms of the payment admin: the new-payout form and the actions' confirmation forms.
+
+Field rules live in one place: ``services.create_transfer`` checks the account, the operation,
+the currency, the amount (``django_momo.money``: minor units, provider limits), the phone or
+wallet and the bank details, and its ``InvalidRequest`` names the field;
+:meth:`NewPayoutForm.add_service_error` puts that message under the field it names. The refund
+form parses its amount with ``django_momo.money`` too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from django_momo.conf import momo_settings
+from django_momo.models import PartyType, TransferOperation
+from django_momo.money import AmountError, to_amount
+
+
+def new_external_id(prefix: str = "admin") -> str:
+    """A fresh external id for a payout typed in by an operator."""
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+def parse_amount(text: str, currency: str) -> Decimal:
+    """The amount as typed, checked against the currency's minor units; ``AmountError`` if not."""
+    return to_amount(text.strip(), currency)
+
+
+class NewPayoutForm(forms.Form):
+    """A payout from one of the configured accounts."""
+
+    account = forms.ChoiceField(label=_("Account"))
+    operation = forms.ChoiceField(label=_("Operation"), choices=TransferOperation.choices)
+    party_type = forms.ChoiceField(
+        label=_("Party type"),
+        choices=[("", _("Default for the operation")), *PartyType.choices],
+        required=False,
+    )
+    party_id = forms.CharField(
+        label=_("Phone number or wallet"),
+        max_length=64,
+        help_text=_(
+            "MTN: the number in international format, digits only (e.g. 256772123456). "
+            "MoMo: the wallet's phone number (0xxxxxxxxx); for bank payouts the account or "
+            "card number."
+        ),
+    )
+    party_name = forms.CharField(
+        label=_("Name"), max_length=255, required=False,
+        help_text=_("The account holder's name (required for MoMo bank payouts)."),
+    )  # fmt: skip
+    bank_code = forms.CharField(
+        label=_("Bank code"), max_length=32, required=False,
+        help_text=_("MoMo bank payouts only: the bank's code, e.g. VCB."),
+    )  # fmt: skip
+    amount = forms.CharField(label=_("Amount"), max_length=32)
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, required=False,
+        help_text=_("Leave empty for the account's currency."),
+    )  # fmt: skip
+    external_id = forms.CharField(
+        label=_("External id"), max_length=64,
+        help_text=_("Your own reference; submitting the same one twice creates one payout."),
+    )  # fmt: skip
+    message = forms.CharField(label=_("Message"), max_length=255, required=False)
+    note = forms.CharField(label=_("Note to the payee"), max_length=160, required=False)
+    send_now = forms.BooleanField(
+        label=_("Send now"), required=False,
+        help_text=_("Queue the payout for sending as soon as it is created."),
+    )  # fmt: skip
+
+    # Fields of the service's InvalidRequest that have no field of their own here.
+    FIELD_ALIASES = {
+        "msisdn": "party_id", "wallet_id": "party_id", "payee": "party_id",
+        "party": "party_id", "bank_account": "party_id", "holder_name": "party_name",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, can_send: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        accounts = momo_settings.accounts()
+        self.fields["account"].choices = [  # type: ignore[attr-defined]
+            (name, f"{name} ({account.provider}, {account.currency})")
+            for name, account in sorted(accounts.items())
+        ]
+        if not can_send:
+            del self.fields["send_now"]
+        self.fields["external_id"].initial = self.initial.get("external_id") or new_external_id()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``services.create_transfer`` from the cleaned data."""
+        data = self.cleaned_data
+        return {
+            "account": data["account"],
+            "operation": data["operation"],
+            "party_id": data["party_id"].strip(),
+            # Passed as typed: ``money.to_amount`` in the services parses it for the currency
+            # they settle on, with no guessing about thousands separators.
+            "amount": data["amount"].strip(),
+            "external_id": data["external_id"].strip(),
+            "currency": data["currency"].strip() or None,
+            "party_type": data["party_type"] or None,
+            "party_name": data["party_name"].strip(),
+            "bank_code": data["bank_code"].strip(),
+            "message": data["message"],
+            "note": data["note"],
+        }
+
+    def add_service_error(self, field: str, message: str) -> None:
+        """Show a service's refusal under the field it names (or above the form)."""
+        name = self.FIELD_ALIASES.get(field, field)
+        if name in self.fields and name != "send_now":
+            self.add_error(name, message)
+        else:
+            self.add_error(None, f"{field}: {message}" if field else message)
+
+
+class CancelForm(forms.Form):
+    """Why the payouts are cancelled (kept in the audit trail)."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class RetryForm(forms.Form):
+    """An explicit yes to paying again, and whether to send the new payouts at once."""
+
+    understood = forms.BooleanField(
+        label=_("I checked that these payouts failed and want to pay them again"),
+        required=True,
+        error_messages={"required": _("Tick this box to confirm the retry.")},
+    )
+    send_now = forms.BooleanField(label=_("Send the new payouts now"), required=False)
+
+    def __init__(self, *args: Any, can_send: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_send:
+            del self.fields["send_now"]
+
+
+class RefundForm(forms.Form):
+    """Full refund (no amount) or a given amount from each selected collection."""
+
+    amount = forms.CharField(
+        label=_("Amount"), max_length=32, required=False,
+        help_text=_("Empty: refund all that remains of each collection."),
+    )  # fmt: skip
+    note = forms.CharField(label=_("Note to the payer"), max_length=160, required=False)
+    # Fixed when the page is rendered: a second submit of the same page reuses the refunds'
+    # external ids and so creates nothing new.
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    def __init__(self, *args: Any, currencies: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currencies = set(currencies)
+        self.fields["nonce"].initial = secrets.token_hex(6)
+
+    def clean_nonce(self) -> str:
+        nonce = str(self.cleaned_data["nonce"])
+        if not nonce.isalnum():
+            raise forms.ValidationError(_("The page is damaged: reload it."))
+        return nonce
+
+    def clean_amount(self) -> Decimal | None:
+        text = str(self.cleaned_data.get("amount") or "").strip()
+        if not text:
+            return None
+        if len(self.currencies) != 1:
+            raise forms.ValidationError(
+                _("An amount needs collections in one currency; select them by currency.")
+            )
+        try:
+            return parse_amount(text, next(iter(self.currencies)))
+        except AmountError as exc:
+            raise forms.ValidationError(str(exc)) from None

@@ -1,0 +1,1 @@
+"""The REST API of django-momo (Django REST framework): payouts, payment requests, refunds."""

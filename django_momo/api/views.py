@@ -1,0 +1,272 @@
+"""The API views: thin shells that validate, call ``services`` and enqueue the send on commit."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from rest_framework import generics, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django_momo import services, tasks
+from django_momo.api import serializers as s
+from django_momo.api.errors import exception_handler
+from django_momo.api.idempotency import idempotent
+from django_momo.api.pagination import PaymentCursorPagination
+from django_momo.api.permissions import IsStaffWithPaymentPermission
+from django_momo.api.schema import auto_schema, create_schema, read_schema
+from django_momo.api.throttling import MomoScopedThrottle
+from django_momo.conf import momo_settings
+from django_momo.models import Collection, Payment, Refund, Transfer
+from django_momo.money import format_amount
+
+
+class DecimalJSONParser(JSONParser):
+    """JSON whose numbers become ``Decimal`` (floats never touch an amount)."""
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Any = None
+    ) -> Any:
+        encoding = (parser_context or {}).get("encoding", "utf-8")
+        try:
+            return json.loads(stream.read().decode(encoding), parse_float=Decimal)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+
+
+class MomoApiView(APIView):
+    """DRF-configured authentication, staff-only permissions, scoped throttles, one error format."""
+
+    permission_classes = [IsStaffWithPaymentPermission]
+    throttle_classes = [MomoScopedThrottle]
+    parser_classes = [DecimalJSONParser]
+    renderer_classes = [JSONRenderer]
+    schema = auto_schema()
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+
+def actor(request: Request) -> str:
+    """The audit trail's name for an API user."""
+    return f"api:{request.user.get_username()}"
+
+
+class PaymentListView(MomoApiView, generics.ListAPIView):  # type: ignore[type-arg]
+    """A filtered, cursor-paginated list of one payment model."""
+
+    model: type[Payment]
+    pagination_class = PaymentCursorPagination
+
+    def filtered(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Apply ``status``, ``account``, ``external_id``, ``created_after``/``_before``."""
+        params = s.PaymentFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        for name in ("status", "account", "external_id"):
+            if name in data:
+                queryset = queryset.filter(**{name: data[name]})
+        if "created_after" in data:
+            queryset = queryset.filter(created_at__gte=data["created_after"])
+        if "created_before" in data:
+            queryset = queryset.filter(created_at__lt=data["created_before"])
+        return queryset
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.filtered(self.model._default_manager.all())
+
+
+def _created_response(
+    payment: Payment, created: bool, hold: bool, serializer: type[s.PaymentSerializer]
+) -> Response:
+    """Enqueue the send after commit (unless held), then answer with the payment as it is now."""
+    with transaction.atomic():
+        if created and not hold:
+            tasks.enqueue_send(payment)
+    # With an immediate task backend the send has run by now; show its result.
+    payment.refresh_from_db()
+    code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return Response(serializer(payment).data, status=code)
+
+
+@read_schema("transfers", s.TransferSerializer, filters=True)
+@create_schema("transfers", s.TransferCreateSerializer, s.TransferSerializer)
+class TransferListView(PaymentListView):
+    """List payouts, or create one (sent at once unless ``hold`` is true)."""
+
+    model = Transfer
+    serializer_class = s.TransferSerializer
+    create_permission = "django_momo.add_transfer"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        form = s.TransferCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        hold = data.pop("hold")
+        transfer, created = services.create_transfer(
+            **data, actor=actor(request), created_by=request.user
+        )
+        return _created_response(transfer, created, hold, s.TransferSerializer)
+
+
+@read_schema("collections", s.CollectionSerializer, filters=True)
+@create_schema("collections", s.CollectionCreateSerializer, s.CollectionSerializer)
+class CollectionListView(PaymentListView):
+    """List payment requests, or request a payment (sent at once unless ``hold`` is true)."""
+
+    model = Collection
+    serializer_class = s.CollectionSerializer
+    create_permission = "django_momo.request_collection"
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        form = s.CollectionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        hold = data.pop("hold")
+        collection, created = services.request_payment(
+            **data, actor=actor(request), created_by=request.user
+        )
+        return _created_response(collection, created, hold, s.CollectionSerializer)
+
+
+@read_schema("collections", s.RefundSerializer, filters=True)
+@create_schema("collections", s.RefundCreateSerializer, s.RefundSerializer)
+class CollectionRefundListView(PaymentListView):
+    """List a collection's refunds, or refund (part of) it."""
+
+    model = Refund
+    serializer_class = s.RefundSerializer
+    create_permission = "django_momo.refund_collection"
+
+    def collection(self) -> Collection:
+        """The collection named in the URL (404 when there is none)."""
+        return generics.get_object_or_404(Collection.objects.all(), pk=self.kwargs["pk"])
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.filtered(Refund.objects.filter(collection=self.collection()))
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        collection = self.collection()
+        return idempotent(request, lambda: self._create(request, collection))
+
+    def _create(self, request: Request, collection: Collection) -> Response:
+        form = s.RefundCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        hold = data.pop("hold")
+        ext = data.get("external_id")
+        existed = (
+            ext is not None
+            and Refund.objects.filter(account=collection.account, external_id=ext).exists()
+        )
+        refund = services.create_refund(
+            collection.pk, **data, actor=actor(request), created_by=request.user
+        )
+        return _created_response(refund, not existed, hold, s.RefundSerializer)
+
+
+@read_schema("refunds", s.RefundSerializer, filters=True)
+class RefundListView(PaymentListView):
+    """List refunds of every collection."""
+
+    model = Refund
+    serializer_class = s.RefundSerializer
+
+
+class PaymentDetailView(MomoApiView, generics.RetrieveAPIView):  # type: ignore[type-arg]
+    """One payment by id."""
+
+
+@read_schema("transfers", s.TransferSerializer)
+class TransferDetailView(PaymentDetailView):
+    """One payout."""
+
+    queryset = Transfer.objects.all()
+    serializer_class = s.TransferSerializer
+
+
+@read_schema("collections", s.CollectionSerializer)
+class CollectionDetailView(PaymentDetailView):
+    """One payment request."""
+
+    queryset = Collection.objects.all()
+    serializer_class = s.CollectionSerializer
+
+
+@read_schema("refunds", s.RefundSerializer)
+class RefundDetailView(PaymentDetailView):
+    """One refund."""
+
+    queryset = Refund.objects.all()
+    serializer_class = s.RefundSerializer
+
+
+def _account_data(name: str) -> dict[str, Any]:
+    account = momo_settings.account(name)
+    return {
+        "name": account.name,
+        "provider": account.provider,
+        "currency": account.currency,
+        "operations": list(account.operations),
+    }
+
+
+@read_schema("accounts", s.AccountSerializer, many=True)
+class AccountListView(MomoApiView):
+    """The configured provider accounts, with what each can do (never their credentials)."""
+
+    def get(self, request: Request) -> Response:
+        accounts = [_account_data(name) for name in sorted(momo_settings.accounts())]
+        return Response(s.AccountSerializer(accounts, many=True).data)
+
+
+@read_schema("accounts", s.BalanceSerializer, provider_errors=True)
+class AccountBalanceView(MomoApiView):
+    """An account's balance, asked from the provider now (502/503 when it cannot answer)."""
+
+    def get(self, request: Request, name: str) -> Response:
+        _account_data(name)  # 404 for an unknown account before any provider call
+        lines = services.get_balance(name)
+        data = {
+            "account": name,
+            "balances": [
+                {"amount": _balance_text(amount, currency), "currency": currency}
+                for amount, currency in lines
+            ],
+        }
+        return Response(s.BalanceSerializer(data).data)
+
+
+def _balance_text(amount: Decimal, currency: str) -> str:
+    try:
+        return format_amount(amount, currency)
+    except ValueError:
+        # Zero or an unusual currency: show the provider's number as it is.
+        return format(Decimal(amount), "f")
+
+
+__all__ = [
+    "AccountBalanceView",
+    "AccountListView",
+    "CollectionDetailView",
+    "CollectionListView",
+    "CollectionRefundListView",
+    "RefundDetailView",
+    "RefundListView",
+    "TransferDetailView",
+    "TransferListView",
+]

@@ -1,0 +1,1 @@
+"""Provider callbacks and IPNs: stored first, verified, never trusted alone to change a status."""

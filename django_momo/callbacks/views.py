@@ -1,0 +1,101 @@
+"""The callback endpoints: store the request, check the envelope, run the provider's rules, answer.
+
+Both views are ``csrf_exempt`` (providers post no CSRF token) and ``non_atomic_requests``: under
+``ATOMIC_REQUESTS`` the stored row would otherwise share the fate of a failed processing step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
+from django.views.decorators.csrf import csrf_exempt
+
+from django_momo.conf import momo_settings
+from django_momo.models import Callback, CallbackVerdict, Provider
+
+from .network import client_ip, source_allowed
+from .processing import process
+from .recording import Decision, finish, read_body, record
+
+V = CallbackVerdict
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One provider's envelope rules: methods and content types it may use."""
+
+    provider: str
+    methods: tuple[str, ...]
+    # MTN's body is never read for state, so an empty body without a content type is a hint too.
+    empty_body_needs_type: bool
+
+
+MTN = Endpoint(Provider.MTN.value, ("PUT", "POST"), empty_body_needs_type=False)
+MOMO_VN = Endpoint(Provider.MOMO_VN.value, ("POST",), empty_body_needs_type=True)
+
+
+def _envelope(
+    endpoint: Endpoint, request: HttpRequest, too_big: bool, source: str | None, body: bytes
+) -> Decision | None:
+    """The refusal for a request no provider would send, or ``None`` when it may be processed."""
+    if request.method not in endpoint.methods:
+        return Decision(V.MALFORMED, 405, error=f"method {request.method} not allowed")
+    if too_big:
+        limit = momo_settings.CALLBACK_MAX_BODY
+        return Decision(V.MALFORMED, 413, error=f"body larger than {limit} bytes (stored cut)")
+    if not source_allowed(endpoint.provider, source):
+        return Decision(V.FORBIDDEN_SOURCE, 403, error=f"source {source or 'unknown'} not allowed")
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if (body or endpoint.empty_body_needs_type) and not _is_json(content_type):
+        return Decision(V.MALFORMED, 415, error=f"content type {content_type[:100]!r} not JSON")
+    return None
+
+
+def _answer(endpoint: Endpoint, decision: Decision) -> HttpResponseBase:
+    if decision.status == 405:
+        return HttpResponseNotAllowed(endpoint.methods)
+    if decision.status < 300:
+        return HttpResponse(status=decision.status)
+    # Just the verdict: enough to debug an integration, nothing about our records.
+    return HttpResponse(decision.verdict, status=decision.status, content_type="text/plain")
+
+
+def receive(request: HttpRequest, endpoint: Endpoint, token: str = "") -> HttpResponseBase:
+    """Store, check and process one callback request; always answers, never loses the record."""
+    body, too_big = read_body(request, int(momo_settings.CALLBACK_MAX_BODY))
+    source = client_ip(request)
+    callback: Callback = record(
+        request, provider=endpoint.provider, body=body, remote_addr=source, token=token
+    )
+    refusal = _envelope(endpoint, request, too_big, source, body)
+    if refusal is not None:
+        finish(callback, refusal)
+        return _answer(endpoint, refusal)
+    return _answer(endpoint, process(callback))
+
+
+# non_atomic_requests marks the function itself; csrf_exempt's wrapper copies that mark along.
+@login_not_required
+@csrf_exempt
+@transaction.non_atomic_requests
+def mtn_callback(request: HttpRequest, token: str) -> HttpResponseBase:
+    """MTN callback (PUT or POST) for the payment whose token is in the URL; answers 200."""
+    return receive(request, MTN, token=token)
+
+
+@login_not_required
+@csrf_exempt
+@transaction.non_atomic_requests
+def momo_vn_ipn(request: HttpRequest) -> HttpResponseBase:
+    """MoMo Vietnam disbursement IPN (POST JSON, HMAC-signed); answers 204."""
+    return receive(request, MOMO_VN)

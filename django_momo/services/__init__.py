@@ -1,0 +1,73 @@
+"""The use cases of django-momo: the only code that changes a payment's status.
+
+Admin, API, callback views, tasks and commands are thin shells over these functions. Every
+function validates its input and raises a ``ServiceError`` subclass, changing nothing, when it
+refuses. Sending is two-phase (see ``lifecycle``); every status change is a compare-and-set with
+its ``StatusChange`` row in the same transaction (see ``transitions``).
+"""
+
+from django_momo.services.balances import get_balance
+from django_momo.services.callbacks import apply_momo_ipn, handle_mtn_callback
+from django_momo.services.collections import refresh_collection, request_payment, send_collection
+from django_momo.services.crash import SimulatedCrash, crash_point
+from django_momo.services.errors import (
+    CallbackMismatch,
+    ConflictingRequest,
+    InvalidRequest,
+    InvalidTransition,
+    PaymentNotFound,
+    RefundExceedsCollected,
+    ServiceError,
+)
+from django_momo.services.gateways import callback_url
+from django_momo.services.lifecycle import refresh_payment, send_payment
+from django_momo.services.reconcile import ReconcileSummary, due_for_check, reconcile
+from django_momo.services.refunds import (
+    create_refund,
+    refresh_refund,
+    refundable_amount,
+    send_refund,
+)
+from django_momo.services.transfers import (
+    cancel_transfer,
+    create_transfer,
+    refresh_transfer,
+    retry_transfer,
+    send_transfer,
+)
+from django_momo.services.transitions import ALLOWED, is_allowed
+
+__all__ = [
+    "ALLOWED",
+    "CallbackMismatch",
+    "ConflictingRequest",
+    "InvalidRequest",
+    "InvalidTransition",
+    "PaymentNotFound",
+    "ReconcileSummary",
+    "RefundExceedsCollected",
+    "ServiceError",
+    "SimulatedCrash",
+    "apply_momo_ipn",
+    "callback_url",
+    "cancel_transfer",
+    "crash_point",
+    "create_refund",
+    "create_transfer",
+    "due_for_check",
+    "get_balance",
+    "handle_mtn_callback",
+    "is_allowed",
+    "reconcile",
+    "refresh_collection",
+    "refresh_payment",
+    "refresh_refund",
+    "refresh_transfer",
+    "refundable_amount",
+    "request_payment",
+    "retry_transfer",
+    "send_collection",
+    "send_payment",
+    "send_refund",
+    "send_transfer",
+]

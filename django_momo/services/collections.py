@@ -1,0 +1,45 @@
+"""Use cases of collections (money in): request a payment, send it, refresh it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django_momo.models import Collection, CollectionOperation
+from django_momo.services.creation import create_once
+from django_momo.services.lifecycle import refresh_payment, send_payment
+from django_momo.services.validation import clean_payment
+
+
+def request_payment(
+    *,
+    account: str,
+    operation: str,
+    party_id: str,
+    amount: Any,
+    external_id: str,
+    currency: str | None = None,
+    message: str = "",
+    note: str = "",
+    actor: str,
+    created_by: Any = None,
+) -> tuple[Collection, bool]:
+    """Store a new collection (not sent yet); the same external id again returns the first one."""
+    fields = clean_payment(
+        account=account, operation=operation, choices=CollectionOperation, party_id=party_id,
+        amount=amount, external_id=external_id, currency=currency, message=message, note=note,
+    )  # fmt: skip
+    fields["created_by"] = created_by
+    return create_once(Collection, fields, actor=actor)
+
+
+def send_collection(collection_id: int, *, actor: str) -> Collection:
+    """Send a created collection request (two phases, at most one HTTP POST)."""
+    return send_payment(Collection, collection_id, actor=actor)
+
+
+def refresh_collection(
+    collection_id: int, *, actor: str, now: datetime | None = None
+) -> Collection:
+    """Ask the provider about the collection's own reference and store the answer."""
+    return refresh_payment(Collection, collection_id, actor=actor, now=now)

@@ -1,0 +1,113 @@
+"""The sweep that resolves every payment left `sending`, `unknown` or `pending`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from django_momo.models import (
+    FINAL_STATUSES,
+    Collection,
+    Payment,
+    PaymentStatus,
+    Refund,
+    Transfer,
+)
+from django_momo.providers.base import ProviderError
+from django_momo.services.errors import ServiceError
+from django_momo.services.lifecycle import UNRESOLVED, refresh_payment
+
+logger = logging.getLogger("django_momo")
+
+MODELS: tuple[type[Payment], ...] = (Transfer, Collection, Refund)
+
+
+@dataclass
+class ReconcileSummary:
+    """What one sweep did."""
+
+    checked: int = 0
+    resolved: dict[str, int] = field(default_factory=dict)  # final status -> count
+    still_pending: int = 0
+    errors: int = 0
+
+    @property
+    def resolved_total(self) -> int:
+        """How many payments reached a final status."""
+        return sum(self.resolved.values())
+
+
+def due_for_check(model: type[Payment] = Transfer, now: datetime | None = None) -> QuerySet:
+    """Unresolved payments of ``model`` whose next check time has come (or was never set)."""
+    now = now or timezone.now()
+    return model._default_manager.filter(status__in=list(UNRESOLVED)).filter(
+        Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+    )
+
+
+def reconcile(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    chunk_size: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+    actor: str = "task:reconcile",
+    account: str | None = None,
+) -> ReconcileSummary:
+    """Refresh every due payment, in pk order and in chunks (memory stays flat), and count."""
+    now = now or timezone.now()
+    summary = ReconcileSummary()
+
+    def due(model: type[Payment]) -> QuerySet:
+        # ``account`` limits the sweep to one provider account (``momo_reconcile --account``).
+        qs = due_for_check(model, now)
+        return qs if account is None else qs.filter(account=account)
+
+    total = sum(due(model).count() for model in MODELS)
+    if limit is not None:
+        total = min(total, limit)
+    for model in MODELS:
+        last_pk = 0
+        while limit is None or summary.checked < limit:
+            size = chunk_size if limit is None else min(chunk_size, limit - summary.checked)
+            ids = list(
+                due(model).filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:size]
+            )
+            if not ids:
+                break
+            for pk in ids:
+                last_pk = pk
+                summary.checked += 1
+                _resolve_one(model, pk, now, actor, summary)
+                if progress is not None:
+                    progress(summary.checked, total)
+    logger.info(
+        "reconcile: %s checked, %s resolved %s, %s still pending, %s errors",
+        summary.checked, summary.resolved_total, summary.resolved, summary.still_pending,
+        summary.errors,
+    )  # fmt: skip
+    return summary
+
+
+def _resolve_one(
+    model: type[Payment], pk: int, now: datetime, actor: str, summary: ReconcileSummary
+) -> None:
+    try:
+        payment = refresh_payment(model, pk, actor=actor, now=now)
+    except (ProviderError, ServiceError) as exc:
+        summary.errors += 1
+        logger.warning("reconcile: %s %s: %s", model._meta.model_name, pk, exc)
+        return
+    except Exception:
+        summary.errors += 1
+        logger.exception("reconcile: %s %s failed", model._meta.model_name, pk)
+        return
+    if payment.status in FINAL_STATUSES:
+        summary.resolved[payment.status] = summary.resolved.get(payment.status, 0) + 1
+    elif payment.status != PaymentStatus.CREATED:
+        summary.still_pending += 1

@@ -1,0 +1,126 @@
+"""Refunds of successful MTN collections; together they never exceed what was collected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+
+from django_momo.conf import MtnAccount
+from django_momo.models import Collection, PaymentStatus, Refund
+from django_momo.models.payments import RefundOperation
+from django_momo.providers.base import InvalidInputError
+from django_momo.providers.mtn import validation as mtn_check
+from django_momo.services import gateways
+from django_momo.services.creation import create_once
+from django_momo.services.errors import (
+    ConflictingRequest,
+    InvalidRequest,
+    InvalidTransition,
+    RefundExceedsCollected,
+)
+from django_momo.services.lifecycle import refresh_payment, send_payment
+from django_momo.services.transitions import load
+from django_momo.services.validation import EXTERNAL_ID_MAX, clean_amount, clean_external_id
+
+S = PaymentStatus
+# Refunds in these states moved no money and hold none of the collected amount.
+RELEASED = (S.FAILED, S.CANCELLED)
+DEFAULT_NOTE = "Refund"
+
+
+def refundable_amount(collection: Collection) -> Decimal:
+    """What may still be refunded: collected minus every refund that is not failed/cancelled."""
+    if collection.status != S.SUCCESSFUL:
+        return Decimal(0)
+    taken = collection.refunds.exclude(status__in=RELEASED).aggregate(total=Sum("amount"))[
+        "total"
+    ] or Decimal(0)
+    return Decimal(collection.amount) - Decimal(taken)
+
+
+def create_refund(
+    collection_id: int,
+    *,
+    amount: Any = None,
+    external_id: str | None = None,
+    note: str = "",
+    actor: str,
+    created_by: Any = None,
+) -> Refund:
+    """Store a refund of (part of) a successful collection; ``amount=None`` refunds the rest."""
+    collection = load(Collection, collection_id)
+    account = gateways.get_account(collection.account)
+    if not isinstance(account, MtnAccount) or "disbursement.refund" not in account.operations:
+        raise InvalidRequest(
+            "collection", f"account {collection.account!r} cannot refund (no MTN disbursement)"
+        )
+    ext = clean_external_id(external_id) if external_id is not None else None
+    value = clean_amount(amount, collection.currency) if amount is not None else None
+    try:
+        text = mtn_check.validate_message((note or "").strip() or DEFAULT_NOTE, "note")
+    except InvalidInputError as exc:
+        raise InvalidRequest("note", exc.message.removeprefix("note: ")) from None
+    if ext is not None:
+        existing = Refund.objects.filter(account=collection.account, external_id=ext).first()
+        if existing is not None:
+            if existing.collection_id != collection.pk or (
+                value is not None and existing.amount != value
+            ):
+                raise ConflictingRequest(
+                    f"{ext!r} is already used by another refund", existing_id=existing.pk
+                )
+            return existing
+    with transaction.atomic():
+        # The lock serialises refunds of one collection, so the sum check cannot be raced.
+        locked = Collection.objects.select_for_update().get(pk=collection.pk)
+        if locked.status != S.SUCCESSFUL:
+            raise InvalidTransition(
+                f"collection {collection_id} is {locked.status}: only a successful collection "
+                "can be refunded",
+                status=locked.status,
+            )
+        remaining = refundable_amount(locked)
+        if value is None:
+            value = remaining
+        if value <= 0 or value > remaining:
+            raise RefundExceedsCollected(
+                f"{value} {locked.currency} exceeds the refundable {remaining} {locked.currency}"
+            )
+        if ext is None:
+            ext = f"{locked.external_id}-refund-{locked.refunds.count() + 1}"
+            if len(ext) > EXTERNAL_ID_MAX:
+                ext = f"refund-{gateways.new_mtn_reference()}"
+        refund, _ = create_once(
+            Refund,
+            {
+                "account": locked.account,
+                "provider": locked.provider,
+                "operation": RefundOperation.MTN_REFUND,
+                "party_type": locked.party_type,
+                "party_id": locked.party_id,
+                "amount": value,
+                "currency": locked.currency,
+                "external_id": ext,
+                "reference": gateways.new_mtn_reference(),
+                "message": text,
+                "note": text,
+                "collection": locked,
+                "created_by": created_by,
+            },
+            actor=actor,
+        )
+    return refund
+
+
+def send_refund(refund_id: int, *, actor: str) -> Refund:
+    """Send a created refund (MTN disbursement refund v2 of the collection's reference)."""
+    return send_payment(Refund, refund_id, actor=actor)
+
+
+def refresh_refund(refund_id: int, *, actor: str, now: datetime | None = None) -> Refund:
+    """Ask MTN about the refund's own reference and store the answer."""
+    return refresh_payment(Refund, refund_id, actor=actor, now=now)

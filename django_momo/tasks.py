@@ -1,0 +1,240 @@
+"""Background work of django-momo, as tasks of Django's tasks framework.
+
+Each task takes primary keys (JSON primitives), calls one service with the actor
+``"task:<name>"`` and is idempotent: running it twice, or after the payment moved on, changes
+nothing. A payment that is not final after a send or a status check is checked again later:
+the task re-enqueues itself with ``run_after`` (delays from ``STATUS_CHECK_DELAYS``) when the
+backend supports deferred tasks; otherwise, and after the last delay, the reconcile sweep
+(``reconcile_task`` or ``manage.py momo_reconcile``) picks the payment up. The faces (admin,
+API, callback views) enqueue through :func:`enqueue_send` and :func:`enqueue_refresh`, always
+after the surrounding transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import services
+from .conf import momo_settings
+from .models import FINAL_STATUSES, Collection, PaymentStatus, Refund, Transfer
+from .providers.base import TransientError
+from .tasks_compat import Task, supports_defer, task
+
+logger = logging.getLogger(__name__)
+
+# Ids per fan-out task of enqueue_send_many: an admin action on 10,000 rows enqueues 20 tasks.
+SEND_MANY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How the tasks handle one payment model."""
+
+    model: type[models.Model]
+    send: Callable[..., Any]
+    refresh: Callable[..., Any]
+
+
+def _kinds() -> dict[str, _Kind]:
+    # Looked up per call so that the services are resolved when a task runs, not at import.
+    return {
+        "transfer": _Kind(Transfer, services.send_transfer, services.refresh_transfer),
+        "collection": _Kind(Collection, services.send_collection, services.refresh_collection),
+        "refund": _Kind(Refund, services.send_refund, services.refresh_refund),
+    }
+
+
+def _kind_of(model: type[models.Model]) -> str:
+    for name, kind in _kinds().items():
+        if issubclass(model, kind.model):
+            return name
+    raise TypeError(f"{model.__name__} is not a django-momo payment model")
+
+
+def _on_queue(t: Task[Any, Any], run_after: Any = None) -> Task[Any, Any]:
+    """``t`` on the queue named by ``TASK_QUEUE`` (read now, never at import time)."""
+    queue = momo_settings.TASK_QUEUE
+    if queue == t.queue_name and run_after is None:
+        return t
+    return t.using(queue_name=queue, run_after=run_after)
+
+
+def _enqueue_now(t: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
+    _on_queue(t).enqueue(*args, **kwargs)
+
+
+# -- retries ---------------------------------------------------------------------------------------
+def _check_later(kind: str, payment_id: int, attempt: int, not_before: Any = None) -> bool:
+    """Schedule status check number ``attempt`` (1-based); False when left to the sweep.
+
+    The check runs after ``STATUS_CHECK_DELAYS[attempt - 1]`` seconds, or at the payment's own
+    ``next_check_at`` when the services set a later one.
+    """
+    delays = tuple(momo_settings.STATUS_CHECK_DELAYS)
+    if attempt > len(delays) or not supports_defer():
+        return False
+    run_after = timezone.now() + timedelta(seconds=float(delays[attempt - 1]))
+    if not_before is not None and not_before > run_after:
+        run_after = not_before
+    refresh = _REFRESH_TASKS[kind]
+    transaction.on_commit(
+        partial(_on_queue(refresh, run_after=run_after).enqueue, payment_id, attempt=attempt),
+        robust=True,
+    )
+    return True
+
+
+def _outcome(kind: str, payment: Any, attempt: int) -> str:
+    """The task's return value; schedules the next check when the payment is not final."""
+    status = str(payment.status)
+    if status in FINAL_STATUSES or status == PaymentStatus.CREATED:
+        return status
+    if _check_later(kind, payment.pk, attempt + 1, getattr(payment, "next_check_at", None)):
+        return f"{status} (next check scheduled)"
+    return f"{status} (left to the reconcile sweep)"
+
+
+def _run_send(kind: str, payment_id: int, name: str) -> str:
+    try:
+        payment = _kinds()[kind].send(payment_id, actor=f"task:{name}")
+    except services.PaymentNotFound:
+        logger.warning("%s: %s %s does not exist; nothing to send", name, kind, payment_id)
+        return "not found"
+    except services.InvalidTransition as exc:
+        # Already sent (by this task earlier, another worker or an operator): nothing to do.
+        logger.info("%s: %s %s not sent: %s", name, kind, payment_id, exc)
+        return f"skipped ({exc.status or 'not sendable'})"
+    return _outcome(kind, payment, 0)
+
+
+def _run_refresh(kind: str, payment_id: int, attempt: int, name: str) -> str:
+    try:
+        payment = _kinds()[kind].refresh(payment_id, actor=f"task:{name}")
+    except services.PaymentNotFound:
+        logger.warning("%s: %s %s does not exist; nothing to check", name, kind, payment_id)
+        return "not found"
+    except services.InvalidTransition as exc:
+        return f"skipped ({exc.status or 'not checkable'})"
+    except TransientError as exc:
+        # The provider could not answer now (a 5xx on the status query, the rate limit): ask
+        # again later about the same reference. Other errors fail the task visibly; the
+        # sweep still retries them.
+        logger.info("%s: %s %s not checked: %s", name, kind, payment_id, exc)
+        if _check_later(kind, payment_id, attempt + 1):
+            return "provider error (next check scheduled)"
+        return "provider error (left to the reconcile sweep)"
+    return _outcome(kind, payment, attempt)
+
+
+# -- tasks -----------------------------------------------------------------------------------------
+@task()
+def send_transfer_task(transfer_id: int) -> str:
+    """Send a created transfer (payout) to its provider; a no-op once it was sent."""
+    return _run_send("transfer", transfer_id, "send_transfer")
+
+
+@task()
+def refresh_transfer_task(transfer_id: int, attempt: int = 0) -> str:
+    """Ask the provider about a transfer's reference; a no-op once it is final."""
+    return _run_refresh("transfer", transfer_id, attempt, "refresh_transfer")
+
+
+@task()
+def send_collection_task(collection_id: int) -> str:
+    """Send a created collection (request to pay) to its provider; a no-op once sent."""
+    return _run_send("collection", collection_id, "send_collection")
+
+
+@task()
+def refresh_collection_task(collection_id: int, attempt: int = 0) -> str:
+    """Ask the provider about a collection's reference; a no-op once it is final."""
+    return _run_refresh("collection", collection_id, attempt, "refresh_collection")
+
+
+@task()
+def send_refund_task(refund_id: int) -> str:
+    """Send a created refund to its provider; a no-op once it was sent."""
+    return _run_send("refund", refund_id, "send_refund")
+
+
+@task()
+def refresh_refund_task(refund_id: int, attempt: int = 0) -> str:
+    """Ask the provider about a refund's reference; a no-op once it is final."""
+    return _run_refresh("refund", refund_id, attempt, "refresh_refund")
+
+
+@task()
+def send_many_task(kind: str, ids: list[int]) -> int:
+    """Enqueue one send task per still-created payment of ``ids``; returns how many."""
+    model = _kinds()[kind].model
+    pending_ids = list(
+        model._default_manager.filter(pk__in=ids, status=PaymentStatus.CREATED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    send = _SEND_TASKS[kind]
+    for pk in pending_ids:
+        _enqueue_now(send, pk)
+    return len(pending_ids)
+
+
+@task()
+def reconcile_task(limit: int | None = None) -> dict[str, int]:
+    """Resolve every payment due for a check (the periodic sweep); returns the counts."""
+    return summary_as_dict(services.reconcile(limit=limit, actor="task:reconcile"))
+
+
+def summary_as_dict(summary: services.ReconcileSummary) -> dict[str, int]:
+    """A reconcile summary as flat JSON-friendly counts, every final status included."""
+    counts = {"checked": summary.checked}
+    for status in (PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        counts[str(status)] = summary.resolved.get(status, 0)
+    counts.update(still_pending=summary.still_pending, errors=summary.errors)
+    return counts
+
+
+_SEND_TASKS: dict[str, Task[Any, Any]] = {
+    "transfer": send_transfer_task,
+    "collection": send_collection_task,
+    "refund": send_refund_task,
+}
+_REFRESH_TASKS: dict[str, Task[Any, Any]] = {
+    "transfer": refresh_transfer_task,
+    "collection": refresh_collection_task,
+    "refund": refresh_refund_task,
+}
+
+
+# -- helpers the faces call ------------------------------------------------------------------------
+def enqueue_send(payment: models.Model) -> None:
+    """Send ``payment`` in the background once the current transaction commits."""
+    t = _SEND_TASKS[_kind_of(type(payment))]
+    transaction.on_commit(partial(_enqueue_now, t, payment.pk), robust=True)
+
+
+def enqueue_refresh(payment: models.Model) -> None:
+    """Check ``payment``'s status in the background once the current transaction commits."""
+    t = _REFRESH_TASKS[_kind_of(type(payment))]
+    transaction.on_commit(partial(_enqueue_now, t, payment.pk), robust=True)
+
+
+def enqueue_send_many(model: type[models.Model], ids: Iterable[int]) -> int:
+    """Send many payments in the background (admin bulk action); returns the tasks enqueued.
+
+    Enqueues one fan-out task per ``SEND_MANY_CHUNK`` ids after commit, so a request over
+    thousands of rows only writes a few queue entries; the workers enqueue the sends.
+    """
+    kind = _kind_of(model)
+    id_list = sorted({int(pk) for pk in ids})
+    chunks = [id_list[i : i + SEND_MANY_CHUNK] for i in range(0, len(id_list), SEND_MANY_CHUNK)]
+    for chunk in chunks:
+        transaction.on_commit(partial(_enqueue_now, send_many_task, kind, chunk), robust=True)
+    return len(chunks)
