@@ -21,7 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._django_harness import fresh_database, setup_django  # noqa: E402
+from bench._django_harness import fresh_database, setup_django
 
 CHANGELIST = "/admin/django_momo/transfer/"
 

@@ -14,6 +14,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from django_momo import services, tasks
@@ -84,6 +85,28 @@ class PaymentListView(MomoApiView, generics.ListAPIView):  # type: ignore[type-a
         return self.filtered(self.model._default_manager.all())
 
 
+class PaymentCreateListView(PaymentListView):
+    """A payment list that also creates: validate, create through the services, send unless held."""
+
+    serializer_class: type[s.PaymentSerializer]
+    create_serializer: type[Serializer]  # type: ignore[type-arg]
+
+    def create_payment(self, request: Request, data: dict[str, Any]) -> tuple[Payment, bool]:
+        """Create the payment through the services; ``(payment, created)``."""
+        raise NotImplementedError
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        form = self.create_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        hold = data.pop("hold")
+        payment, created = self.create_payment(request, data)
+        return _created_response(payment, created, hold, self.serializer_class)
+
+
 def _created_response(
     payment: Payment, created: bool, hold: bool, serializer: type[s.PaymentSerializer]
 ) -> Response:
@@ -99,53 +122,37 @@ def _created_response(
 
 @read_schema("transfers", s.TransferSerializer, filters=True)
 @create_schema("transfers", s.TransferCreateSerializer, s.TransferSerializer)
-class TransferListView(PaymentListView):
+class TransferListView(PaymentCreateListView):
     """List payouts, or create one (sent at once unless ``hold`` is true)."""
 
     model = Transfer
     serializer_class = s.TransferSerializer
     create_permission = "django_momo.add_transfer"
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return idempotent(request, lambda: self._create(request))
+    create_serializer = s.TransferCreateSerializer
 
-    def _create(self, request: Request) -> Response:
-        form = s.TransferCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
-        hold = data.pop("hold")
-        transfer, created = services.create_transfer(
-            **data, actor=actor(request), created_by=request.user
-        )
-        return _created_response(transfer, created, hold, s.TransferSerializer)
+    def create_payment(self, request: Request, data: dict[str, Any]) -> tuple[Payment, bool]:
+        return services.create_transfer(**data, actor=actor(request), created_by=request.user)
 
 
 @read_schema("collections", s.CollectionSerializer, filters=True)
 @create_schema("collections", s.CollectionCreateSerializer, s.CollectionSerializer)
-class CollectionListView(PaymentListView):
+class CollectionListView(PaymentCreateListView):
     """List payment requests, or request a payment (sent at once unless ``hold`` is true)."""
 
     model = Collection
     serializer_class = s.CollectionSerializer
     create_permission = "django_momo.request_collection"
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return idempotent(request, lambda: self._create(request))
+    create_serializer = s.CollectionCreateSerializer
 
-    def _create(self, request: Request) -> Response:
-        form = s.CollectionCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
-        hold = data.pop("hold")
-        collection, created = services.request_payment(
-            **data, actor=actor(request), created_by=request.user
-        )
-        return _created_response(collection, created, hold, s.CollectionSerializer)
+    def create_payment(self, request: Request, data: dict[str, Any]) -> tuple[Payment, bool]:
+        return services.request_payment(**data, actor=actor(request), created_by=request.user)
 
 
 @read_schema("collections", s.RefundSerializer, filters=True)
 @create_schema("collections", s.RefundCreateSerializer, s.RefundSerializer)
-class CollectionRefundListView(PaymentListView):
+class CollectionRefundListView(PaymentCreateListView):
     """List a collection's refunds, or refund (part of) it."""
 
     model = Refund
@@ -159,15 +166,14 @@ class CollectionRefundListView(PaymentListView):
     def get_queryset(self) -> QuerySet[Any]:
         return self.filtered(Refund.objects.filter(collection=self.collection()))
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        collection = self.collection()
-        return idempotent(request, lambda: self._create(request, collection))
+    create_serializer = s.RefundCreateSerializer
 
-    def _create(self, request: Request, collection: Collection) -> Response:
-        form = s.RefundCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
-        hold = data.pop("hold")
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.collection()  # an unknown collection is a 404 before the idempotency key is taken
+        return super().post(request, *args, **kwargs)
+
+    def create_payment(self, request: Request, data: dict[str, Any]) -> tuple[Payment, bool]:
+        collection = self.collection()
         ext = data.get("external_id")
         existed = (
             ext is not None
@@ -176,7 +182,7 @@ class CollectionRefundListView(PaymentListView):
         refund = services.create_refund(
             collection.pk, **data, actor=actor(request), created_by=request.user
         )
-        return _created_response(refund, not existed, hold, s.RefundSerializer)
+        return refund, not existed
 
 
 @read_schema("refunds", s.RefundSerializer, filters=True)

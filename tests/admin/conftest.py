@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django_momo import services
 from django_momo.models import Collection, PaymentStatus, Transfer
 from django_momo.sandbox.control import SandboxHandle
+from tests import factories
 
 # The MTN sandbox only calls back to its API user's providerCallbackHost, 127.0.0.1.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
@@ -98,26 +99,7 @@ def viewer(db: None) -> User:
 
 def make_transfer(provider: str = "mtn", **overrides: Any) -> Transfer:
     """A created payout on the sandbox's preset MTN or MoMo account, through the services."""
-    n = next(_numbers)
-    if provider == "mtn":
-        fields: dict[str, Any] = {
-            "account": "mtn",
-            "operation": "mtn.disbursement.transfer",
-            "party_id": f"2567{n:08d}",
-            "amount": Decimal("12.50"),
-        }
-    else:
-        fields = {
-            "account": "momo",
-            "operation": "momo_vn.pay_wallet",
-            "party_id": f"091{n:07d}",
-            "party_name": "NGUYEN VAN A",
-            "amount": Decimal("15000"),
-        }
-    fields.update(external_id=f"admin-test-{provider}-{n}", actor="test", message="payout")
-    fields.update(overrides)
-    transfer, _ = services.create_transfer(**fields)
-    return transfer
+    return factories.make_transfer(provider, prefix="admin-test", **overrides)
 
 
 def make_collection(**overrides: Any) -> Collection:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 from typing import Any
 
 import django
 import pytest
 
-from django_momo import services
 from django_momo.models import Transfer
 from django_momo.tasks_compat import default_task_backend
+from tests import factories
 
 DUMMY_BACKEND = (
     "django.tasks.backends.dummy.DummyBackend"
@@ -31,24 +30,5 @@ def dummy_backend(settings: Any) -> Any:
 
 
 def make_transfer(provider: str = "mtn", **overrides: Any) -> Transfer:
-    """A created transfer on the sandbox's preset MTN or MoMo account."""
-    n = next(_numbers)
-    if provider == "mtn":
-        fields: dict[str, Any] = {
-            "account": "mtn",
-            "operation": "mtn.disbursement.transfer",
-            "party_id": f"2567{n:08d}",
-            "amount": Decimal("12.50"),
-        }
-    else:
-        fields = {
-            "account": "momo",
-            "operation": "momo_vn.pay_wallet",
-            "party_id": f"091{n:07d}",
-            "party_name": "NGUYEN VAN A",
-            "amount": Decimal("15000"),
-        }
-    fields.update(external_id=f"order-{provider}-{n}", actor="test", message="payout")
-    fields.update(overrides)
-    transfer, _ = services.create_transfer(**fields)
-    return transfer
+    """A created payout on the sandbox's preset MTN or MoMo account, through the services."""
+    return factories.make_transfer(provider, prefix="order", **overrides)

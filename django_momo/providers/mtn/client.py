@@ -331,6 +331,44 @@ class MtnProductClient:
             "payeeNote": v.validate_message(payee_note, "payee_note"),
         }
 
+    def _submit_payment(
+        self,
+        path: str,
+        operation: str,
+        reference_id: str,
+        *,
+        party_role: str,
+        party: object,
+        party_id_type: str,
+        amount: object,
+        currency: object | None,
+        external_id: object,
+        payer_message: object,
+        payee_note: object,
+        callback_url: object | None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Submission:
+        """Validate and send a creating payment request (transfer, deposit, request-to-pay ...)."""
+        ref = v.validate_reference_id(reference_id)
+        body = self._payment_body(
+            amount=amount,
+            currency=currency,
+            external_id=external_id,
+            party_role=party_role,
+            party=party,
+            party_id_type=party_id_type,
+            payer_message=payer_message,
+            payee_note=payee_note,
+        )
+        body.update(extra or {})
+        return self._submit(
+            path,
+            operation=operation,
+            reference_id=ref,
+            body=body,
+            callback_url=self._callback(callback_url),
+        )
+
     def _callback(self, callback_url: object | None) -> str | None:
         return v.validate_callback_url(callback_url) if callback_url is not None else None
 

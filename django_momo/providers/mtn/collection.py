@@ -100,21 +100,9 @@ class CollectionClient(ConsentMixin):
         payer_id_type: str,
         callback_url: str | None,
     ) -> Submission:
-        ref = v.validate_reference_id(reference_id)
-        body = self._payment_body(
-            amount=amount,
-            currency=currency,
-            external_id=external_id,
-            party_role="payer",
-            party=payer,
-            party_id_type=payer_id_type,
-            payer_message=payer_message,
-            payee_note=payee_note,
-        )
-        return self._submit(
-            path,
-            operation=operation,
-            reference_id=ref,
-            body=body,
-            callback_url=self._callback(callback_url),
-        )
+        return self._submit_payment(
+            path, operation, reference_id, party_role="payer", party=payer,
+            party_id_type=payer_id_type, amount=amount, currency=currency,
+            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
+            callback_url=callback_url,
+        )  # fmt: skip

@@ -86,24 +86,12 @@ class RemittanceClient(ConsentMixin):
         callback_url: str | None = None,
     ) -> Submission:
         """Transfer ``amount`` to ``payee`` (remittance v1 transfer)."""
-        ref = v.validate_reference_id(reference_id)
-        body = self._payment_body(
-            amount=amount,
-            currency=currency,
-            external_id=external_id,
-            party_role="payee",
-            party=payee,
-            party_id_type=payee_id_type,
-            payer_message=payer_message,
-            payee_note=payee_note,
-        )
-        return self._submit(
-            "/v1_0/transfer",
-            operation="transfer",
-            reference_id=ref,
-            body=body,
-            callback_url=self._callback(callback_url),
-        )
+        return self._submit_payment(
+            "/v1_0/transfer", "transfer", reference_id, party_role="payee", party=payee,
+            party_id_type=payee_id_type, amount=amount, currency=currency,
+            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
+            callback_url=callback_url,
+        )  # fmt: skip
 
     def get_transfer_status(self, reference_id: str) -> TransactionResult:
         """Status of a remittance transfer."""
@@ -127,34 +115,24 @@ class RemittanceClient(ConsentMixin):
         callback_url: str | None = None,
     ) -> Submission:
         """A KYC-enriched remittance (cash transfer v2) of ``amount`` to ``payee``."""
-        ref = v.validate_reference_id(reference_id)
-        body: dict[str, Any] = self._payment_body(
-            amount=amount,
-            currency=currency,
-            external_id=external_id,
-            party_role="payee",
-            party=payee,
-            party_id_type=payee_id_type,
-            payer_message=payer_message,
-            payee_note=payee_note,
-        )
         country = v.validate_text(originating_country, "originating_country", max_length=3)
         if not country.isalpha() or len(country) not in (2, 3):
             raise InvalidInputError("originating_country", "must be an ISO 3166 country code")
         original = v.validate_currency(original_currency, "original_currency")
-        # MTN's schema spells this field "orginatingCountry"; the wire name must match it.
-        body["orginatingCountry"] = country.upper()
-        body["originalAmount"] = v.validate_amount(original_amount, original, "original_amount")
-        body["originalCurrency"] = original
+        extra: dict[str, Any] = {
+            # MTN's schema spells this field "orginatingCountry"; the wire name must match it.
+            "orginatingCountry": country.upper(),
+            "originalAmount": v.validate_amount(original_amount, original, "original_amount"),
+            "originalCurrency": original,
+        }
         if payer is not None:
-            body.update(payer.to_json())
-        return self._submit(
-            "/v2_0/cashtransfer",
-            operation="cash_transfer",
-            reference_id=ref,
-            body=body,
-            callback_url=self._callback(callback_url),
-        )
+            extra.update(payer.to_json())
+        return self._submit_payment(
+            "/v2_0/cashtransfer", "cash_transfer", reference_id, party_role="payee", party=payee,
+            party_id_type=payee_id_type, amount=amount, currency=currency,
+            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
+            callback_url=callback_url, extra=extra,
+        )  # fmt: skip
 
     def get_cash_transfer_status(self, reference_id: str) -> TransactionResult:
         """Status of a cash transfer."""
