@@ -73,6 +73,48 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for name, conf in accounts.items():
         errors.extend(_check_account(str(name), conf))
     errors.extend(_check_callback_base_url(raw.get("CALLBACK_BASE_URL", ""), accounts))
+    errors.extend(_check_networks(raw))
+    return errors
+
+
+def _bad_networks(specs: Any) -> list[str] | None:
+    """The entries of ``specs`` that are not IP addresses or networks (None: not a list)."""
+    import ipaddress
+
+    if isinstance(specs, str) or not isinstance(specs, list | tuple):
+        return None
+    bad = []
+    for spec in specs:
+        try:
+            ipaddress.ip_network(str(spec).strip(), strict=False)
+        except ValueError:
+            bad.append(str(spec))
+    return bad
+
+
+def _check_networks(raw: dict[str, Any]) -> list[CheckMessage]:
+    """TRUSTED_PROXIES and CALLBACK_ALLOWED_NETWORKS: a typo must not silently match nothing."""
+    errors: list[CheckMessage] = []
+    lists = {"TRUSTED_PROXIES": raw.get("TRUSTED_PROXIES", ())}
+    allowed = raw.get("CALLBACK_ALLOWED_NETWORKS", {})
+    if not isinstance(allowed, dict):
+        errors.append(_err(19, f'{MOMO}["CALLBACK_ALLOWED_NETWORKS"] must be a dict.',
+                           'e.g. {"momo_vn": ["118.69.210.244/32"]}.'))  # fmt: skip
+        allowed = {}
+    for provider, specs in allowed.items():
+        if provider not in PROVIDERS:
+            errors.append(_err(19, f'{MOMO}["CALLBACK_ALLOWED_NETWORKS"] names {provider!r}.',
+                               f"Use provider names: {', '.join(PROVIDERS)}."))  # fmt: skip
+        lists[f"CALLBACK_ALLOWED_NETWORKS[{provider!r}]"] = specs
+    for name, specs in lists.items():
+        bad = _bad_networks(specs)
+        if bad is None:
+            errors.append(_err(20, f"{MOMO}[{name}] must be a list of IP addresses or networks.",
+                               'e.g. ["10.0.0.0/8", "192.0.2.7"].'))  # fmt: skip
+        elif bad:
+            errors.append(_err(20, f"{MOMO}[{name}] has entries that are not IP addresses or "
+                                   f"networks: {', '.join(map(repr, bad))}.",
+                               'e.g. ["10.0.0.0/8", "192.0.2.7"].'))  # fmt: skip
     return errors
 
 

@@ -30,7 +30,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from django_momo import services, tasks  # noqa: E402
-from django_momo.models import FINAL_STATUSES, Collection, Transfer  # noqa: E402
+from django_momo.models import FINAL_STATUSES, Callback, Collection, Transfer  # noqa: E402
 
 ACTOR = "command:demo"
 
@@ -140,20 +140,29 @@ def seed() -> None:
     print("seeded 5 payouts (4 sent through the worker, 1 held) and 1 collection")
 
 
-def smoke(web: str, sandbox: str, timeout: float = 90.0) -> int:
-    """Pay out over both providers and collect, through the worker; check everything settles."""
+def smoke(web: str, sandbox: str, password: str, timeout: float = 90.0) -> int:
+    """Pay out over both providers (one through the REST API) and collect; all must settle."""
     wait_for(web.rstrip("/") + "/admin/login/")
     tag = uuid.uuid4().hex[:8]
+    body = {
+        "account": "mtn",
+        "operation": "mtn.disbursement.transfer",
+        "party_id": "46733123456",
+        "amount": "10.00",
+        "external_id": f"smoke-{tag}-mtn",
+        "message": "Smoke test",
+        "note": "Smoke test",
+    }
+    api = web.rstrip("/") + "/momo/api/transfers/"
+    headers = {"Idempotency-Key": f"smoke-{tag}"}
+    first = requests.post(api, json=body, headers=headers, auth=("admin", password), timeout=30)
+    replay = requests.post(api, json=body, headers=headers, auth=("admin", password), timeout=30)
+    problems = []
+    if first.status_code != 201:
+        problems.append(f"API create answered {first.status_code}: {first.text[:300]}")
+    elif replay.headers.get("Idempotent-Replayed") != "true" or replay.json() != first.json():
+        problems.append("the API did not replay the first answer for the same Idempotency-Key")
     with transaction.atomic():
-        mtn = _payout(
-            "mtn",
-            "mtn.disbursement.transfer",
-            "46733123456",
-            "10.00",
-            f"smoke-{tag}-mtn",
-            message="Smoke test",
-            note="Smoke test",
-        )
         momo = _payout(
             "momo",
             "momo_vn.pay_wallet",
@@ -173,32 +182,35 @@ def smoke(web: str, sandbox: str, timeout: float = 90.0) -> int:
             note="Smoke",
             actor=ACTOR,
         )
-        for payment in (mtn, momo, collection):
+        for payment in (momo, collection):
             tasks.enqueue_send(payment)
+    rows = [(Transfer, momo.pk), (Collection, collection.pk)]
+    if not problems:
+        rows.insert(0, (Transfer, first.json()["id"]))
     deadline = time.monotonic() + timeout
-    rows = [(Transfer, mtn.pk), (Transfer, momo.pk), (Collection, collection.pk)]
     while time.monotonic() < deadline:
         states = [model.objects.get(pk=pk).status for model, pk in rows]
         if all(state in FINAL_STATUSES for state in states):
             break
         time.sleep(0.5)
     states = [model.objects.get(pk=pk).status for model, pk in rows]
-    print(
-        "smoke: final states",
-        dict(zip(("mtn payout", "momo payout", "collection"), states, strict=True)),
-    )
-    ledger = requests.get(sandbox.rstrip("/") + "/_sandbox/ledger", timeout=10).json()
-    problems = []
-    if states != ["successful"] * 3:
+    print("smoke: final states", states)
+    if states != ["successful"] * len(rows):
         problems.append(f"expected every payment successful, got {states}")
+    ledger = requests.get(sandbox.rstrip("/") + "/_sandbox/ledger", timeout=10).json()
     if ledger["violations"]:
         problems.append(f"sandbox ledger violations: {ledger['violations']}")
-    if ledger["counts"]["total"] != 3:
-        problems.append(f"expected 3 bookings in the sandbox, got {ledger['counts']['total']}")
+    if ledger["counts"]["total"] != len(rows):
+        problems.append(f"expected {len(rows)} bookings, got {ledger['counts']['total']}")
+    if not Callback.objects.filter(provider="mtn").exists():
+        problems.append("no MTN callback reached the shop")
     for problem in problems:
         print("smoke FAILED:", problem, file=sys.stderr)
     if not problems:
-        print("smoke: OK (3 payments settled, one booking each, no violations)")
+        print(
+            f"smoke: OK ({len(rows)} payments settled, one booking each, no violations, "
+            "API idempotent, callbacks received)"
+        )
     return 1 if problems else 0
 
 
@@ -213,6 +225,7 @@ def main() -> int:
     sm = sub.add_parser("smoke")
     sm.add_argument("--web", required=True)
     sm.add_argument("--sandbox", required=True)
+    sm.add_argument("--password", required=True)
     sm.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args()
     if args.command == "admin":
@@ -222,7 +235,7 @@ def main() -> int:
     elif args.command == "seed":
         seed()
     elif args.command == "smoke":
-        return smoke(args.web, args.sandbox, args.timeout)
+        return smoke(args.web, args.sandbox, args.password, args.timeout)
     return 0
 
 

@@ -161,3 +161,30 @@ def test_manage_py_check_names_the_bad_setting(settings):
     configure(settings, {"ug": {**good_mtn(), "TARGET_ENVIRONMENT": "mtnmars"}})
     with pytest.raises(SystemCheckError, match=r"django_momo.E006.*TARGET_ENVIRONMENT"):
         call_command("check")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected_id", "text"),
+    [
+        ({"TRUSTED_PROXIES": ["10.0.0.0/8", "10.0.0.300"]}, "django_momo.E020", "'10.0.0.300'"),
+        ({"TRUSTED_PROXIES": "10.0.0.1"}, "django_momo.E020", "must be a list"),
+        ({"CALLBACK_ALLOWED_NETWORKS": {"momo_vn": ["nope"]}}, "django_momo.E020", "'nope'"),
+        ({"CALLBACK_ALLOWED_NETWORKS": {"paypal": []}}, "django_momo.E019", "'paypal'"),
+        ({"CALLBACK_ALLOWED_NETWORKS": ["1.2.3.4"]}, "django_momo.E019", "must be a dict"),
+    ],
+)
+def test_network_lists_are_checked(settings, extra, expected_id, text):
+    configure(settings, {"ug": good_mtn()}, **extra)
+    messages = [m for m in run_checks() if m.id == expected_id]
+    assert messages
+    assert text in messages[0].msg
+
+
+def test_valid_network_lists_pass(settings):
+    configure(
+        settings,
+        {"ug": good_mtn()},
+        TRUSTED_PROXIES=["10.0.0.0/8", "::1"],
+        CALLBACK_ALLOWED_NETWORKS={"momo_vn": ["118.69.210.244/32"], "mtn": []},
+    )
+    assert momo_ids(run_checks()) == []
