@@ -71,9 +71,13 @@ def read_body(request: HttpRequest, limit: int) -> tuple[bytes, bool]:
         length = int(declared) if str(declared).strip() else None
     except ValueError:
         length = None
-    if length is not None and length > limit:
-        return request.read(limit), True
-    data = request.read(limit + 1)
+    try:
+        if length is not None and length > limit:
+            return request.read(limit), True
+        data = request.read(limit + 1)
+    except OSError:
+        # The client went away mid-body (UnreadablePostError): record what we know, no body.
+        return b"", False
     if len(data) > limit:
         return data[:limit], True
     return data, False

@@ -208,3 +208,24 @@ def test_csrf_enforcing_client_is_not_refused(
     client = Client(enforce_csrf_checks=True)
     resp = client.post(url(transfer.callback_token), SUCCESS_BODY, content_type="application/json")
     assert resp.status_code == 200
+
+
+def test_a_client_that_hangs_up_mid_body_is_still_recorded(db: None) -> None:
+    from django.http import UnreadablePostError
+    from django.test import RequestFactory
+
+    from django_momo.callbacks.views import mtn_callback
+
+    class BrokenStream:
+        def read(self, *args: Any) -> bytes:
+            raise UnreadablePostError("connection reset by peer")
+
+    request = RequestFactory().post(
+        "/momo/callbacks/mtn/gone/", b'{"status": "SUCCESSFUL"}', content_type="application/json"
+    )
+    request._stream = BrokenStream()  # type: ignore[attr-defined]
+    response = mtn_callback(request, token="gone")
+    assert response.status_code == 404
+    callback = Callback.objects.get()
+    assert callback.verdict == CallbackVerdict.UNKNOWN_TOKEN
+    assert bytes(callback.body) == b""
