@@ -19,3 +19,21 @@ def momo_accounts(settings, momo_sandbox):
     # Tokens cached by an earlier test were issued by a sandbox that has been reset since.
     caches["default"].clear()
     return momo_sandbox
+
+
+def pytest_collection_modifyitems(config, items):
+    """Live-server tests run on PostgreSQL only.
+
+    A browser and a provider calling back while the test thread works means several threads
+    writing at once. The SQLite test database lives in memory and Django shares its one
+    connection between the live server's threads, which SQLite cannot serve concurrently
+    ("database table is locked"); those flows are proven on PostgreSQL, like production.
+    """
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    skip = pytest.mark.skip(reason="live-server flows run on PostgreSQL (SQLite is in memory)")
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
