@@ -47,7 +47,7 @@ def configure_django() -> None:
 
     values = {name: getattr(base, name) for name in dir(base) if name.isupper()}
     values.update(
-        ROOT_URLCONF="tests.api.urls",
+        ROOT_URLCONF="tests.urls",
         TASKS={"default": {"BACKEND": _IMMEDIATE}},
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         DEBUG=False,
