@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 pytest_plugins = ["django_momo.sandbox.pytest_plugin"]
+
+# The gate runs the same generated cases every time, so a red run is reproducible and a green
+# one is not luck; HYPOTHESIS_PROFILE=explore draws new cases (and finds new bugs) locally.
+hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -64,7 +65,7 @@ MOMO_OPERATIONS = ("momo_vn.pay_wallet", "momo_vn.pay_bank")
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str], Any] = {}
-_limiters: dict[str, RateLimiter] = {}
+_limiters: dict[str, SharedRateLimiter] = {}
 
 
 class RateLimiter:
@@ -179,12 +180,51 @@ def _dec(value: int) -> Any:
     return Decimal(int(value))
 
 
-def status_limiter(account_name: str) -> RateLimiter:
-    """The process-wide status-query limiter of one MTN account."""
+class SharedRateLimiter:
+    """At most ``rate`` acquisitions per calendar second across every process sharing a cache.
+
+    MTN's cap (10 status queries per second) is per subscription, not per worker: the count of
+    each second lives in Django's cache (the token cache), so workers on several machines share
+    it when the cache is shared (database, Redis, memcached). A process-local ``RateLimiter``
+    spreads each process's own calls evenly in front of it.
+    """
+
+    def __init__(self, name: str, rate: int, cache_alias: str) -> None:
+        self.name = name
+        self.rate = rate
+        self.cache_alias = cache_alias
+        self.local = RateLimiter(float(rate))
+
+    def acquire(self) -> None:
+        """Wait until this second (or a later one) has a free slot, then take it."""
+        if self.rate <= 0:
+            return
+        self.local.acquire()
+        cache = caches[self.cache_alias]
+        while True:
+            now = time.time()
+            second = int(now)
+            key = f"django-momo:status-rate:{self.name}:{second}"
+            cache.add(key, 0, timeout=5)
+            try:
+                taken = cache.incr(key)
+            except ValueError:  # evicted between add and incr: count this second again
+                continue
+            if taken <= self.rate:
+                return
+            time.sleep(second + 1 - now)
+
+
+def status_limiter(account_name: str) -> SharedRateLimiter:
+    """The status-query limiter of one MTN account, shared by every process using the cache."""
     with _lock:
         limiter = _limiters.get(account_name)
         if limiter is None:
-            limiter = RateLimiter(float(momo_settings.STATUS_QUERIES_PER_SECOND))
+            limiter = SharedRateLimiter(
+                account_name,
+                int(momo_settings.STATUS_QUERIES_PER_SECOND),
+                str(momo_settings.TOKEN_CACHE),
+            )
             _limiters[account_name] = limiter
         return limiter
 
