@@ -30,24 +30,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sandbox(*flags: str) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start ``python -m django_momo.sandbox`` with ``flags``; returns its base URL and process."""
-    port = free_port()
+def start_server(
+    argv: list[str],
+    ready_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    method: str = "GET",
+    timeout: float = 30.0,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` (stopped at exit) and wait until ``ready_url`` answers at all."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "django_momo.sandbox", "--port", str(port), *flags],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        argv, cwd=ROOT, env={**(env or os.environ), "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     atexit.register(stop, [proc])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{url}/_sandbox/health", timeout=1)
-            return url, proc
+            requests.request(method, ready_url, timeout=10)
+            return proc
         except requests.ConnectionError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.05)
-    raise SystemExit("the sandbox did not start")
+    stop([proc])
+    raise SystemExit(f"{argv[2] if len(argv) > 2 else argv[0]} did not start")
+
+
+def start_sandbox(*flags: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start ``python -m django_momo.sandbox`` with ``flags``; returns its base URL and process."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "django_momo.sandbox", "--port", str(port), *flags]
+    return url, start_server(argv, f"{url}/_sandbox/health", timeout=20)
 
 
 def fresh_database(name: str) -> str:

@@ -112,29 +112,15 @@ def bulk_payouts(rows: int) -> float:
 
 def start_gunicorn(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
     """gunicorn with 2 sync workers serving this module; returns its URL once it answers."""
-    import requests
-    from _django_harness import free_port, stop
+    from _django_harness import free_port, start_server
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-            "--log-level", "warning", "bench.bench_api:application",
-        ],
-        cwd=ROOT, env={**env, SERVE_FLAG: "1", "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    import atexit
-
-    atexit.register(stop, [proc])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/momo/api/accounts/", timeout=10)
-            return url, proc
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
+    url = f"http://127.0.0.1:{free_port()}"
+    argv = [
+        sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", url.removeprefix("http://"),
+        "--log-level", "warning", "bench.bench_api:application",
+    ]  # fmt: skip
+    proc = start_server(argv, f"{url}/momo/api/accounts/", env={**env, SERVE_FLAG: "1"})
+    return url, proc
 
 
 Request = Callable[[Any, int], Any]

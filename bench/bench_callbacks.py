@@ -30,7 +30,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._django_harness import ROOT, free_port, fresh_database, setup_django, stop, worker_env
+from bench._django_harness import (
+    free_port,
+    fresh_database,
+    setup_django,
+    start_server,
+    stop,
+    worker_env,
+)
 
 MTN_PAYOUTS = 2000
 MOMO_PAYOUTS = 200
@@ -70,23 +77,13 @@ def seed() -> tuple[list[str], list[bytes]]:
 
 
 def start_gunicorn(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "django.core.wsgi:get_wsgi_application()"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "bench.callbacks_settings"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.post(f"{url}/bare/x/", timeout=10)
-            return url, proc
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    stop([proc])
-    raise SystemExit("gunicorn did not start")
+    url = f"http://127.0.0.1:{free_port()}"
+    argv = [
+        sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", url.removeprefix("http://"),
+        "--log-level", "warning", "django.core.wsgi:get_wsgi_application()",
+    ]  # fmt: skip
+    settings_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.callbacks_settings"}
+    return url, start_server(argv, f"{url}/bare/x/", env=settings_env, method="POST")
 
 
 def run_phase(name: str, make_request, seconds: float, clients: int) -> dict[str, float]:

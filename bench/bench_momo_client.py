@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -23,6 +20,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._django_harness import start_sandbox
 from django_momo.providers.momo_vn import MomoCredentials, MomoDisbursementClient
 from django_momo.providers.momo_vn.crypto import encrypt_method
 from django_momo.providers.momo_vn.signing import PAY_FIELDS
@@ -30,32 +28,6 @@ from django_momo.sandbox import presets
 
 PAY_URL_PATH = "/v2/gateway/api/disbursement/pay"
 HEADERS = {"Content-Type": "application/json; charset=UTF-8", "Accept": "application/json"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_sandbox(port: int, bits: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "django_momo.sandbox", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*cmd, "--momo-key-bits", str(bits)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("sandbox did not start")
 
 
 def payout_kw(n: int, tag: str) -> dict[str, object]:
@@ -120,9 +92,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--bits", type=int, choices=(2048, 4096), default=2048)
     args = parser.parse_args()
-    port = free_port()
-    proc = start_sandbox(port, args.bits)
-    base_url = f"http://127.0.0.1:{port}"
+    base_url, proc = start_sandbox("--momo-key-bits", str(args.bits))
     try:
         credentials = MomoCredentials(
             base_url=base_url,
