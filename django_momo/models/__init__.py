@@ -4,7 +4,9 @@ from .audit import StatusChange
 from .callbacks import Callback, CallbackVerdict
 from .idempotency import IdempotencyKey
 from .payments import (
+    CHECKS_STOPPED,
     FINAL_STATUSES,
+    Attention,
     Collection,
     CollectionOperation,
     PartyType,
@@ -15,9 +17,13 @@ from .payments import (
     Transfer,
     TransferOperation,
 )
+from .references import ExternalIdClaim
 
 __all__ = [
+    "CHECKS_STOPPED",
     "FINAL_STATUSES",
+    "Attention",
+    "ExternalIdClaim",
     "Callback",
     "CallbackVerdict",
     "Collection",

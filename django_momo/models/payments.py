@@ -33,6 +33,20 @@ UNRESOLVED_STATUSES = frozenset(
 )
 
 
+class Attention(models.TextChoices):
+    """Why an unresolved payment waits for an operator (empty: it does not)."""
+
+    NONE = "", _("No")
+    OVERDUE = "overdue", _("Not final after PENDING_ALERT_AFTER")
+    STOPPED = "stopped", _("Automatic checks stopped (replay age limit)")
+    MISMATCH = "mismatch", _("Provider answer does not match the record")
+
+
+# Attention reasons under which automatic status checks stop: only an operator (or a verified
+# notification) can move the payment on.
+CHECKS_STOPPED = frozenset({Attention.STOPPED, Attention.MISMATCH})
+
+
 class Provider(models.TextChoices):
     MTN = "mtn", _("MTN MoMo")
     MOMO_VN = "momo_vn", _("MoMo Vietnam")
@@ -110,6 +124,24 @@ class Payment(models.Model):
     # How many status checks were made; picks the next delay in STATUS_CHECK_DELAYS.
     status_checks = models.PositiveIntegerField(_("status checks"), default=0)
     next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    held = models.BooleanField(
+        _("held"),
+        default=False,
+        help_text=_(
+            "Created without being sent: only an explicit send moves it on. A created payment "
+            "that is not held is sent by the reconcile sweep if its enqueue was lost."
+        ),
+    )
+    attention = models.CharField(
+        _("needs attention"),
+        max_length=16,
+        choices=Attention.choices,
+        blank=True,
+        default="",
+        db_index=True,
+    )
+    attention_note = models.TextField(_("attention note"), blank=True)
+    flagged_at = models.DateTimeField(_("flagged"), null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,6 +165,10 @@ class Payment(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.attention)
 
 
 def _payment_meta_parts(prefix: str) -> tuple[list[models.Index], list[models.BaseConstraint]]:
@@ -167,18 +203,37 @@ class Transfer(Payment):
         related_name="retries",
         verbose_name=_("retry of"),
     )
+    # The first payout of a retry chain (null on the first payout itself). At most one payout
+    # of a chain may be live or successful: the partial unique constraint below enforces it.
+    chain_root = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chain",
+        verbose_name=_("first payout of the chain"),
+    )
 
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
         ordering = ["-created_at", "-id"]
         indexes = _t_idx
-        constraints = _t_con
+        constraints = [
+            *_t_con,
+            models.UniqueConstraint(
+                fields=["chain_root"],
+                condition=models.Q(chain_root__isnull=False)
+                & ~models.Q(status__in=["failed", "cancelled"]),
+                name="momo_tr_one_live_retry",
+            ),
+        ]
         permissions = [
             ("send_transfer", "Can send payouts"),
             ("refresh_transfer", "Can refresh payout status"),
             ("cancel_transfer", "Can cancel payouts"),
             ("retry_transfer", "Can retry failed payouts"),
+            ("resolve_transfer", "Can resolve unresolved payouts by hand"),
         ]
 
 
@@ -197,6 +252,7 @@ class Collection(Payment):
             ("request_collection", "Can request payments"),
             ("refresh_collection", "Can refresh collection status"),
             ("refund_collection", "Can refund collections"),
+            ("resolve_collection", "Can resolve unresolved collections by hand"),
         ]
 
 
@@ -219,4 +275,7 @@ class Refund(Payment):
         ordering = ["-created_at", "-id"]
         indexes = _r_idx
         constraints = _r_con
-        permissions = [("refresh_refund", "Can refresh refund status")]
+        permissions = [
+            ("refresh_refund", "Can refresh refund status"),
+            ("resolve_refund", "Can resolve unresolved refunds by hand"),
+        ]
