@@ -16,10 +16,14 @@ collection_succeeded = Signal()
 collection_failed = Signal()
 refund_succeeded = Signal()
 refund_failed = Signal()
+# Sent when an unresolved payment is flagged for an operator (``payment.attention`` says why:
+# "overdue", "stopped" or "mismatch"), once per flag, after the transaction commits.
+payment_needs_attention = Signal()
 
 __all__ = [
     "collection_failed",
     "collection_succeeded",
+    "payment_needs_attention",
     "refund_failed",
     "refund_succeeded",
     "transfer_failed",

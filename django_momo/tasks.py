@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.db import models, transaction
@@ -24,7 +23,7 @@ from django.utils import timezone
 
 from . import services
 from .conf import momo_settings
-from .models import FINAL_STATUSES, Collection, PaymentStatus, Refund, Transfer
+from .models import CHECKS_STOPPED, FINAL_STATUSES, Collection, PaymentStatus, Refund, Transfer
 from .providers.base import TransientError
 from .tasks_compat import Task, supports_defer, task
 
@@ -71,6 +70,21 @@ def _enqueue_now(t: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
     _on_queue(t).enqueue(*args, **kwargs)
 
 
+def _after_commit(call: Callable[[], Any], name: str) -> None:
+    """Run ``call`` once the transaction commits; if it raises (broker down), log and go on.
+
+    A plain function, not ``functools.partial``: Django 5.2's ``on_commit(robust=True)`` logs
+    the callable's ``__qualname__``, which a partial lacks. A lost enqueue is not lost work: the
+    payment stays ``created`` and not held, and the reconcile sweep sends it.
+    """
+
+    def enqueue() -> None:
+        call()
+
+    enqueue.__qualname__ = enqueue.__name__ = f"enqueue {name}"
+    transaction.on_commit(enqueue, robust=True)
+
+
 # -- retries ---------------------------------------------------------------------------------------
 def _check_later(kind: str, payment_id: int, attempt: int, not_before: Any = None) -> bool:
     """Schedule status check number ``attempt`` (1-based); False when left to the sweep.
@@ -84,11 +98,8 @@ def _check_later(kind: str, payment_id: int, attempt: int, not_before: Any = Non
     run_after = timezone.now() + timedelta(seconds=float(delays[attempt - 1]))
     if not_before is not None and not_before > run_after:
         run_after = not_before
-    refresh = _REFRESH_TASKS[kind]
-    transaction.on_commit(
-        partial(_on_queue(refresh, run_after=run_after).enqueue, payment_id, attempt=attempt),
-        robust=True,
-    )
+    refresh = _on_queue(_REFRESH_TASKS[kind], run_after=run_after)
+    _after_commit(lambda: refresh.enqueue(payment_id, attempt=attempt), f"refresh {kind}")
     return True
 
 
@@ -97,6 +108,8 @@ def _outcome(kind: str, payment: Any, attempt: int) -> str:
     status = str(payment.status)
     if status in FINAL_STATUSES or status == PaymentStatus.CREATED:
         return status
+    if getattr(payment, "attention", "") in CHECKS_STOPPED:
+        return f"{status} (automatic checks stopped: needs an operator)"
     if _check_later(kind, payment.pk, attempt + 1, getattr(payment, "next_check_at", None)):
         return f"{status} (next check scheduled)"
     return f"{status} (left to the reconcile sweep)"
@@ -215,15 +228,22 @@ _REFRESH_TASKS: dict[str, Task[Any, Any]] = {
 
 # -- helpers the faces call ------------------------------------------------------------------------
 def enqueue_send(payment: models.Model) -> None:
-    """Send ``payment`` in the background once the current transaction commits."""
-    t = _SEND_TASKS[_kind_of(type(payment))]
-    transaction.on_commit(partial(_enqueue_now, t, payment.pk), robust=True)
+    """Send ``payment`` in the background once the current transaction commits.
+
+    The payment stops being held in the same transaction, so if the enqueue is lost the
+    reconcile sweep sends it (``UNSENT_AFTER``).
+    """
+    kind = _kind_of(type(payment))
+    services.release_for_sending(type(payment), [payment.pk])  # type: ignore[arg-type]
+    t, pk = _SEND_TASKS[kind], payment.pk
+    _after_commit(lambda: _enqueue_now(t, pk), f"send {kind} {pk}")
 
 
 def enqueue_refresh(payment: models.Model) -> None:
     """Check ``payment``'s status in the background once the current transaction commits."""
-    t = _REFRESH_TASKS[_kind_of(type(payment))]
-    transaction.on_commit(partial(_enqueue_now, t, payment.pk), robust=True)
+    kind = _kind_of(type(payment))
+    t, pk = _REFRESH_TASKS[kind], payment.pk
+    _after_commit(lambda: _enqueue_now(t, pk), f"refresh {kind} {pk}")
 
 
 def enqueue_send_many(model: type[models.Model], ids: Iterable[int]) -> int:
@@ -235,6 +255,10 @@ def enqueue_send_many(model: type[models.Model], ids: Iterable[int]) -> int:
     kind = _kind_of(model)
     id_list = sorted({int(pk) for pk in ids})
     chunks = [id_list[i : i + SEND_MANY_CHUNK] for i in range(0, len(id_list), SEND_MANY_CHUNK)]
+    services.release_for_sending(model, id_list)  # type: ignore[arg-type]
     for chunk in chunks:
-        transaction.on_commit(partial(_enqueue_now, send_many_task, kind, chunk), robust=True)
+        _after_commit(
+            lambda chunk=chunk: _enqueue_now(send_many_task, kind, chunk),  # type: ignore[misc]
+            f"send {len(chunk)} {kind}s",
+        )
     return len(chunks)

@@ -129,8 +129,16 @@ def _run(record: IdempotencyKey, handler: Callable[[], Response]) -> Response:
     return response
 
 
-def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
-    """Run ``handler`` at most once per (user, ``Idempotency-Key``); replay its answer after."""
+def idempotent(
+    request: Request,
+    handler: Callable[[], Response],
+    *,
+    on_replay: Callable[[Any], None] | None = None,
+) -> Response:
+    """Run ``handler`` at most once per (user, ``Idempotency-Key``); replay its answer after.
+
+    ``on_replay`` gets the stored response body of a replay (e.g. to re-enqueue a send).
+    """
     key = request_key(request)
     digest = fingerprint(request.data)
     record, created = _claim(request, key, digest)
@@ -148,6 +156,8 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     if created:
         return _run(record, handler)
     if not record.in_progress:
+        if on_replay is not None and record.response_status and record.response_status < 300:
+            on_replay(record.response_body)
         return _replay(record)
     if _take_over(record):
         return _run(record, handler)

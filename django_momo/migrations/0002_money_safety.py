@@ -32,8 +32,8 @@ def backfill(apps, schema_editor):
         row.update(chain_root=root)
     for kind in ("transfer", "collection", "refund"):
         model = apps.get_model("django_momo", kind)
-        # Rows never sent stay unsent after the upgrade: only an explicit send moves them.
-        model.objects.filter(status="created").update(held=True)
+        # Rows never sent stay unsent after the upgrade (the field's default holds them):
+        # only an explicit send moves them.
         rows = model.objects.values_list("account", "operation", "external_id").iterator()
         Claim.objects.bulk_create(
             [Claim(account=a, scope=booking_scope(op), external_id=e, kind=kind) for a, op, e in rows],
@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='collection',
             name='held',
-            field=models.BooleanField(default=False, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
+            field=models.BooleanField(default=True, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
         ),
         migrations.AddField(
             model_name='refund',
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='refund',
             name='held',
-            field=models.BooleanField(default=False, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
+            field=models.BooleanField(default=True, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
         ),
         migrations.AddField(
             model_name='transfer',
@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='transfer',
             name='held',
-            field=models.BooleanField(default=False, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
+            field=models.BooleanField(default=True, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
         ),
         migrations.AddConstraint(
             model_name='externalidclaim',

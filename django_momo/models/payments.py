@@ -124,9 +124,11 @@ class Payment(models.Model):
     # How many status checks were made; picks the next delay in STATUS_CHECK_DELAYS.
     status_checks = models.PositiveIntegerField(_("status checks"), default=0)
     next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    # Held by default: nothing is sent that nobody asked to send. A face that creates a payment
+    # to be sent clears it in the same transaction, so a lost enqueue is found by the sweep.
     held = models.BooleanField(
         _("held"),
-        default=False,
+        default=True,
         help_text=_(
             "Created without being sent: only an explicit send moves it on. A created payment "
             "that is not held is sent by the reconcile sweep if its enqueue was lost."

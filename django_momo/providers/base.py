@@ -3,7 +3,8 @@
 Provider clients never touch the database. They return the typed results below and raise the
 typed errors below; the service layer maps them onto payment states:
 
-* ``RejectedError``: the provider refused the request and no money moved -> ``failed``.
+* ``RejectedError``: the provider refused the request and no money moved -> ``failed``, unless
+  ``ambiguous`` says an earlier attempt of the same call may have been booked -> ``unknown``.
 * ``TransientError``: the call may or may not have reached the provider -> ``unknown``; resolve it
   by asking about the *same* reference, never by sending under a new one.
 * ``ConfigurationError`` / ``AuthenticationError``: our side is wrong; nothing was booked.
@@ -59,6 +60,7 @@ class ProviderError(Exception):
         code: str | None = None,
         reference: str | None = None,
         body: str | None = None,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -68,6 +70,10 @@ class ProviderError(Exception):
         self.reference = reference
         # A redacted, truncated copy of the response body, for logs and the audit trail.
         self.body = body
+        # True when an earlier attempt of the same creating call may have reached the provider
+        # (it timed out, lost its connection or got a 5xx): whatever this error says, the
+        # payment may exist, so it is *unknown*, never *failed*. Set by the client that retried.
+        self.ambiguous = ambiguous
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -77,6 +83,8 @@ class ProviderError(Exception):
             parts.append(f"code={self.code}")
         if self.reference:
             parts.append(f"reference={self.reference}")
+        if self.ambiguous:
+            parts.append("an earlier attempt may have been booked")
         return " | ".join(parts)
 
     def __repr__(self) -> str:
@@ -85,6 +93,11 @@ class ProviderError(Exception):
 
 class TransientError(ProviderError):
     """The outcome is not known (timeout, connection lost, 5xx): ask again, same reference."""
+
+
+class AnswerMismatch(TransientError):
+    """The answer is about another payment than ours (amount, reference, party ...): never
+    applied; the services flag the payment for an operator."""
 
 
 class RateLimitedError(TransientError):

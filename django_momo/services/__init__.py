@@ -6,6 +6,12 @@ refuses. Sending is two-phase (see ``lifecycle``); every status change is a comp
 its ``StatusChange`` row in the same transaction (see ``transitions``).
 """
 
+from django_momo.services.attention import (
+    flag,
+    flag_overdue,
+    needing_attention,
+    resolve_manually,
+)
 from django_momo.services.balances import get_balance
 from django_momo.services.callbacks import apply_momo_ipn, handle_mtn_callback
 from django_momo.services.collections import refresh_collection, request_payment, send_collection
@@ -20,7 +26,7 @@ from django_momo.services.errors import (
     ServiceError,
 )
 from django_momo.services.gateways import callback_url
-from django_momo.services.lifecycle import refresh_payment, send_payment
+from django_momo.services.lifecycle import refresh_payment, release_for_sending, send_payment
 from django_momo.services.reconcile import ReconcileSummary, due_for_check, reconcile
 from django_momo.services.refunds import (
     create_refund,
@@ -55,16 +61,21 @@ __all__ = [
     "create_refund",
     "create_transfer",
     "due_for_check",
+    "flag",
+    "flag_overdue",
     "get_balance",
     "handle_mtn_callback",
     "is_allowed",
+    "needing_attention",
     "reconcile",
     "refresh_collection",
     "refresh_payment",
     "refresh_refund",
     "refresh_transfer",
     "refundable_amount",
+    "release_for_sending",
     "request_payment",
+    "resolve_manually",
     "retry_transfer",
     "send_collection",
     "send_payment",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django_momo.models import Collection, CollectionOperation
 from django_momo.services.creation import create_once
+from django_momo.services.errors import InvalidRequest
 from django_momo.services.lifecycle import refresh_payment, send_payment
 from django_momo.services.validation import clean_payment
 
@@ -23,13 +24,19 @@ def request_payment(
     note: str = "",
     actor: str,
     created_by: Any = None,
+    hold: bool = True,
 ) -> tuple[Collection, bool]:
-    """Store a new collection (not sent yet); the same external id again returns the first one."""
+    """Store a new collection (not sent yet); the same external id again returns the first one.
+
+    ``hold=False``: the caller enqueues its send (a lost enqueue is found by the sweep).
+    """
     fields = clean_payment(
         account=account, operation=operation, choices=CollectionOperation, party_id=party_id,
         amount=amount, external_id=external_id, currency=currency, message=message, note=note,
     )  # fmt: skip
-    fields["created_by"] = created_by
+    if not isinstance(hold, bool):
+        raise InvalidRequest("hold", "must be true or false")
+    fields.update(created_by=created_by, held=hold)
     return create_once(Collection, fields, actor=actor)
 
 

@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 
-from django_momo.models import Payment, PaymentStatus, StatusChange
+from django_momo.models import ExternalIdClaim, Payment, PaymentStatus, StatusChange
+from django_momo.models.references import booking_scope
 from django_momo.services.errors import ConflictingRequest
 
 logger = logging.getLogger("django_momo")
@@ -53,9 +54,29 @@ def create_once(model: type[P], fields: dict[str, Any], *, actor: str) -> tuple[
     existing = model._default_manager.filter(**lookup).first()
     if existing is not None:
         return _same_or_conflict(existing, fields), False
+    kind = model._meta.model_name or ""
+    scope = booking_scope(str(fields["operation"]))
+    other = (
+        ExternalIdClaim.objects.filter(
+            account=fields["account"], scope=scope, external_id=fields["external_id"]
+        )
+        .exclude(kind=kind)
+        .first()
+    )
+    if other is not None:
+        raise ConflictingRequest(
+            f"{fields['external_id']!r} is already used on account {fields['account']!r} "
+            f"by a {other.kind} booked under {scope}: use another external id",
+        )
     try:
         # A savepoint: losing the race must not break the caller's transaction.
         with transaction.atomic():
+            # One shop reference, one obligation: the claim is unique per account and booking
+            # scope across every payment kind (an MTN refund books like a transfer).
+            ExternalIdClaim.objects.create(
+                account=fields["account"], scope=scope, external_id=fields["external_id"],
+                kind=kind,
+            )  # fmt: skip
             payment = model._default_manager.create(**fields)
             StatusChange.objects.create(
                 **{model._meta.model_name or "": payment},
@@ -67,7 +88,15 @@ def create_once(model: type[P], fields: dict[str, Any], *, actor: str) -> tuple[
     except IntegrityError:
         existing = model._default_manager.filter(**lookup).first()
         if existing is None:
-            raise
+            claim = ExternalIdClaim.objects.filter(
+                account=fields["account"], scope=scope, external_id=fields["external_id"]
+            ).first()
+            if claim is None:
+                raise
+            raise ConflictingRequest(
+                f"{fields['external_id']!r} is already used on account {fields['account']!r} "
+                f"by a {claim.kind} booked under {scope}: use another external id",
+            ) from None
         return _same_or_conflict(existing, fields), False
     logger.info(
         "%s %s created by %s: %s %s %s",

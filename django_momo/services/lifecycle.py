@@ -18,8 +18,17 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from django_momo.models import FINAL_STATUSES, Callback, Payment, PaymentStatus, Provider
+from django_momo.conf import momo_settings
+from django_momo.models import (
+    FINAL_STATUSES,
+    Attention,
+    Callback,
+    Payment,
+    PaymentStatus,
+    Provider,
+)
 from django_momo.providers.base import (
+    AnswerMismatch,
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
@@ -31,9 +40,11 @@ from django_momo.providers.base import (
     TransientError,
     redact_mapping,
 )
+from django_momo.providers.momo_vn.result_codes import Kind, lookup
 from django_momo.providers.momo_vn.results import DisbursementResult
 from django_momo.providers.mtn import TransactionResult
 from django_momo.services import gateways
+from django_momo.services.attention import flag
 from django_momo.services.crash import crash_point
 from django_momo.services.errors import InvalidRequest
 from django_momo.services.transitions import (
@@ -70,6 +81,8 @@ class Answer:
     reason: str
     data: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
+    # Non-empty when the answer is about another payment than ours: never applied, flagged.
+    mismatch: str = ""
 
 
 def _error_data(exc: ProviderError) -> dict[str, Any]:
@@ -93,6 +106,18 @@ def _failed(exc: ProviderError, why: str) -> Answer:
 
 
 # --- send ----------------------------------------------------------------------------------------
+
+
+def release_for_sending(model: type[Payment], ids: list[int]) -> int:
+    """Mark created payments as meant to be sent (not held); returns how many changed.
+
+    Called in the transaction that enqueues their send: if that enqueue is lost, the reconcile
+    sweep finds them (created, not held, older than ``UNSENT_AFTER``) and sends them.
+    """
+    if not ids:
+        return 0
+    qs = model._default_manager.filter(pk__in=ids, status=S.CREATED, held=True)
+    return qs.update(held=False, updated_at=timezone.now())
 
 
 def send_payment(model: type[P], pk: int, *, actor: str) -> P:
@@ -124,7 +149,7 @@ def send_payment(model: type[P], pk: int, *, actor: str) -> P:
     sent = result.payment
     if sent.provider == Provider.MOMO_VN:
         assert prepared is not None
-        answer = _momo_answer(lambda: gateways.send_momo(sent, prepared), first=True)
+        answer = _momo_answer(sent, lambda: gateways.send_momo(sent, prepared), first=True)
     else:
         answer = _mtn_submit_answer(sent, first=True)
     crash_point("send.after_http")
@@ -145,42 +170,79 @@ def _mtn_callback_arrived(payment: Payment) -> bool:
     ).exists()
 
 
+# Refusals: on the first attempt of a send they prove that nothing was booked.
+_REFUSALS = (RejectedError, AuthenticationError, ConfigurationError, InvalidInputError)
+
+
 def _mtn_submit_answer(payment: Payment, *, first: bool) -> Answer:
     try:
         submission = gateways.submit_mtn(payment)
-    except RejectedError as exc:
-        return _failed(exc, "refused by MTN")
-    except (AuthenticationError, ConfigurationError, InvalidInputError) as exc:
-        # Refused before MTN processed anything; on a re-send the first attempt may have landed.
-        if first:
-            return _failed(exc, "not accepted")
-        return Answer(S.UNKNOWN, f"re-send refused: {exc.message}"[:500], _error_data(exc))
     except ProviderError as exc:
-        return Answer(S.UNKNOWN, f"no answer: {exc.message}"[:500], _error_data(exc))
+        return _submit_error_answer(exc, first=first)
     data = {"http_status": submission.http_status, "submission": str(submission.state)}
     if submission.state is SubmissionState.ALREADY_BOOKED:
         return Answer(S.PENDING, "already booked under this reference (409)", data)
     return Answer(S.PENDING, "accepted", data)
 
 
-def _momo_answer(call: Any, *, first: bool) -> Answer:
+def _submit_error_answer(exc: ProviderError, *, first: bool) -> Answer:
+    """What an error on a creating call means: FAILED only when it proves nothing was booked.
+
+    A refusal proves it only on the first send, and only when no earlier attempt of that same
+    call went unanswered (``exc.ambiguous``, set by the client that retried). Otherwise the
+    payment may exist: UNKNOWN, resolved by a status query under the same reference.
+    """
+    if isinstance(exc, _REFUSALS):
+        if first and not exc.ambiguous:
+            why = "refused by the provider" if isinstance(exc, RejectedError) else "not accepted"
+            return _failed(exc, why)
+        when = "after an attempt that may have been booked" if exc.ambiguous else "on a re-send"
+        return Answer(S.UNKNOWN, f"refused {when}: {exc.message}"[:500], _error_data(exc))
+    return Answer(S.UNKNOWN, f"no answer: {exc.message}"[:500], _error_data(exc))
+
+
+def momo_answer_mismatch(payment: Payment, result: DisbursementResult) -> str:
+    """What in a MoMo payout answer contradicts the record ("" when nothing does)."""
+    problems = []
+    if result.request_id != payment.reference:
+        problems.append(f"requestId {result.request_id!r} (ours {payment.reference!r})")
+    if payment.order_id and result.order_id != payment.order_id:
+        problems.append(f"orderId {result.order_id!r} (ours {payment.order_id!r})")
+    moving = lookup(result.result_code).kind in (Kind.SUCCESS, Kind.IN_PROGRESS)
+    if moving and result.amount is not None and result.amount != payment.amount:
+        problems.append(f"amount {result.amount} (ours {payment.amount})")
+    return "; ".join(problems)
+
+
+def _momo_answer(payment: Payment, call: Any, *, first: bool) -> Answer:
     try:
         result: DisbursementResult = call()
-    except (AuthenticationError, ConfigurationError, InvalidInputError) as exc:
-        if first:
-            return _failed(exc, "not accepted")
-        return Answer(S.UNKNOWN, f"re-send refused: {exc.message}"[:500], _error_data(exc))
+    except AnswerMismatch as exc:
+        return Answer(
+            S.UNKNOWN, f"answer about another payout: {exc.message}"[:500], _error_data(exc),
+            mismatch=exc.message,
+        )  # fmt: skip
     except ProviderError as exc:
-        return Answer(S.UNKNOWN, f"no answer: {exc.message}"[:500], _error_data(exc))
+        return _submit_error_answer(exc, first=first)
     status = _OUTCOME_STATUS[result.outcome]
     data = {"result_code": result.result_code, "http_status": result.http_status,
             "response": redact_mapping(result.raw)}  # fmt: skip
+    reason = f"MoMo {result.result_code}: {result.message}"
+    mismatch = momo_answer_mismatch(payment, result)
+    if mismatch:
+        return Answer(S.UNKNOWN, f"{reason}: does not match: {mismatch}"[:500], data,
+                      mismatch=mismatch)  # fmt: skip
+    kind = lookup(result.result_code).kind
+    if status == S.FAILED and kind in (Kind.REQUEST, Kind.AUTH) and (not first or result.ambiguous):
+        # "Request refused" on a re-send says nothing of the first request, which may have paid.
+        status = S.UNKNOWN
+        reason = f"{reason} (refused on a re-send: proves nothing)"
     fields: dict[str, Any] = {}
     if result.trans_id is not None:
         fields["provider_transaction_id"] = str(result.trans_id)
     if status == S.FAILED:
         fields.update(failure_code=str(result.result_code), failure_message=result.message[:2000])
-    return Answer(status, f"MoMo {result.result_code}: {result.message}"[:500], data, fields)
+    return Answer(status, reason[:500], data, fields)
 
 
 # --- refresh -------------------------------------------------------------------------------------
@@ -191,15 +253,30 @@ def refresh_payment(model: type[P], pk: int, *, actor: str, now: datetime | None
     payment = load(model, pk)
     if payment.status in FINAL_STATUSES or payment.status == S.CREATED:
         return payment
+    if payment.attention == Attention.STOPPED:
+        logger.info("%s %s not checked: automatic checks stopped", model._meta.model_name, pk)
+        return payment
     now = now or timezone.now()
     sent_at = payment.sent_at or payment.created_at
     stale = now - sent_at >= SENDING_GRACE
-    if payment.status == S.SENDING and not stale:
+    if payment.status == S.SENDING and not stale and not _mtn_callback_arrived(payment):
         # Its sender may be waiting for the answer right now: phase 2 is that sender's job.
+        # A callback, though, proves MTN has news (and the sender may be dead): a status query
+        # is read-only and phase 2 is a compare-and-set, so asking now is safe.
         return payment
     if payment.provider == Provider.MOMO_VN:
+        max_age = timedelta(seconds=float(momo_settings.MOMO_REPLAY_MAX_AGE))
+        if now - sent_at >= max_age:
+            days = max_age.total_seconds() / 86400
+            flag(
+                model, pk, Attention.STOPPED,
+                f"no final answer {days:g} days after it was sent: re-sends stopped (MoMo keeps "
+                "a requestId about a month); wait for the IPN or resolve it by hand",
+                actor=actor,
+            )  # fmt: skip
+            return load(model, pk)
         touch(model, pk, UNRESOLVED, attempts=F("attempts") + 1)
-        answer = _momo_answer(lambda: gateways.resend_momo(payment), first=False)
+        answer = _momo_answer(payment, lambda: gateways.resend_momo(payment), first=False)
     else:
         answer = _mtn_resolve(model, payment, stale=stale)
     crash_point("refresh.after_http")
@@ -222,7 +299,7 @@ def _mtn_resolve(model: type[Payment], payment: Payment, *, stale: bool) -> Answ
             return answer
         # Booked now (202) or before (409): its status may already be final.
         try:
-            settled = _mtn_status_answer(gateways.query_mtn(payment))
+            settled = _mtn_status_answer(payment, gateways.query_mtn(payment))
         except ProviderError:
             return answer
         if settled.status in (S.SUCCESSFUL, S.FAILED):
@@ -234,11 +311,33 @@ def _mtn_resolve(model: type[Payment], payment: Payment, *, stale: bool) -> Answ
     except ProviderError:
         schedule_check(model, payment.pk, UNRESOLVED, payment.status_checks)
         raise
-    return _mtn_status_answer(result)
+    return _mtn_status_answer(payment, result)
 
 
-def _mtn_status_answer(result: TransactionResult) -> Answer:
+def mtn_answer_mismatch(payment: Payment, result: TransactionResult) -> str:
+    """What in an MTN status answer contradicts the record ("" when nothing does).
+
+    Fields are conditional in MTN's answers, so only those present are compared.
+    """
+    problems = []
+    if result.amount is not None and result.amount != payment.amount:
+        problems.append(f"amount {result.amount} (ours {payment.amount})")
+    if result.currency and result.currency.upper() != payment.currency:
+        problems.append(f"currency {result.currency} (ours {payment.currency})")
+    if result.external_id is not None and result.external_id != payment.external_id:
+        problems.append(f"externalId {result.external_id!r} (ours {payment.external_id!r})")
+    party = result.payee if result.payee is not None else result.payer
+    if party is not None and party.party_id and party.party_id != payment.party_id:
+        problems.append(f"party {party.party_id!r} (ours {payment.party_id!r})")
+    return "; ".join(problems)
+
+
+def _mtn_status_answer(payment: Payment, result: TransactionResult) -> Answer:
     data = {"status": result.raw_status, "response": redact_mapping(result.raw)}
+    mismatch = mtn_answer_mismatch(payment, result)
+    if mismatch:
+        return Answer("", f"MTN status answer does not match: {mismatch}"[:500], data,
+                      mismatch=mismatch)  # fmt: skip
     status = _OUTCOME_STATUS[result.outcome]
     fields: dict[str, Any] = {}
     if status == S.SUCCESSFUL and result.financial_transaction_id:
@@ -270,6 +369,11 @@ def _apply(
     pk = payment.pk
     checks = payment.status_checks
     name = model._meta.model_name
+    if answer.mismatch:
+        # Never applied: a `sending` row becomes `unknown` (its request did leave), and the
+        # payment waits for an operator with its automatic checks stopped.
+        answer.status = S.UNKNOWN if payment.status == S.SENDING else ""
+        answer.fields = {}
     if answer.status and answer.status != payment.status:
         fields = dict(answer.fields)
         if answer.status not in FINAL_STATUSES:
@@ -279,6 +383,9 @@ def _apply(
             provider_data=answer.data, allowed_from=allowed_from, fields=fields,
         )  # fmt: skip
         if result.changed:
+            if answer.mismatch:
+                _flag_mismatch(model, pk, answer, actor)
+                return load(model, pk)
             return result.payment  # type: ignore[return-value]
         if result.payment.status in FINAL_STATUSES:
             logger.warning(
@@ -290,4 +397,11 @@ def _apply(
     # No status change: remember that we asked, and when to ask next.
     schedule_check(model, pk, UNRESOLVED, checks, now)
     logger.info("%s %s stays %s: %s", name, pk, payment.status, answer.reason)
+    if answer.mismatch:
+        _flag_mismatch(model, pk, answer, actor)
     return load(model, pk)
+
+
+def _flag_mismatch(model: type[Payment], pk: int, answer: Answer, actor: str) -> None:
+    note = f"provider answer not applied, it does not match the record: {answer.mismatch}"
+    flag(model, pk, Attention.MISMATCH, note, actor=actor)

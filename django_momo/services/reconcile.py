@@ -1,16 +1,23 @@
-"""The sweep that resolves every payment left `sending`, `unknown` or `pending`."""
+"""The sweep that resolves every payment left `sending`, `unknown` or `pending`.
+
+It also sends every created payment that is not held but was never sent (its enqueue was lost:
+broker down, a failing ``on_commit`` hook), and flags every payment not final after
+``PENDING_ALERT_AFTER`` for an operator.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from django_momo.conf import momo_settings
 from django_momo.models import (
+    CHECKS_STOPPED,
     FINAL_STATUSES,
     Collection,
     Payment,
@@ -19,8 +26,9 @@ from django_momo.models import (
     Transfer,
 )
 from django_momo.providers.base import ProviderError
+from django_momo.services.attention import flag_overdue, needing_attention
 from django_momo.services.errors import ServiceError
-from django_momo.services.lifecycle import UNRESOLVED, refresh_payment
+from django_momo.services.lifecycle import UNRESOLVED, refresh_payment, send_payment
 
 logger = logging.getLogger("django_momo")
 
@@ -35,6 +43,9 @@ class ReconcileSummary:
     resolved: dict[str, int] = field(default_factory=dict)  # final status -> count
     still_pending: int = 0
     errors: int = 0
+    sent: int = 0  # created, not held, never sent: sent now
+    flagged: int = 0  # newly flagged for an operator by this sweep
+    needs_attention: int = 0  # every unfinished payment flagged for an operator, after the sweep
 
     @property
     def resolved_total(self) -> int:
@@ -45,8 +56,19 @@ class ReconcileSummary:
 def due_for_check(model: type[Payment] = Transfer, now: datetime | None = None) -> QuerySet:
     """Unresolved payments of ``model`` whose next check time has come (or was never set)."""
     now = now or timezone.now()
-    return model._default_manager.filter(status__in=list(UNRESOLVED)).filter(
-        Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+    return (
+        model._default_manager.filter(status__in=list(UNRESOLVED))
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .exclude(attention__in=list(CHECKS_STOPPED))
+    )
+
+
+def unsent(model: type[Payment] = Transfer, now: datetime | None = None) -> QuerySet:
+    """Created payments that are not held and were not sent ``UNSENT_AFTER`` after creation."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=float(momo_settings.UNSENT_AFTER))
+    return model._default_manager.filter(
+        status=PaymentStatus.CREATED, held=False, created_at__lte=limit
     )
 
 
@@ -72,6 +94,8 @@ def reconcile(
     if limit is not None:
         total = min(total, limit)
     for model in MODELS:
+        _send_unsent(model, now, actor, account, summary)
+    for model in MODELS:
         last_pk = 0
         while limit is None or summary.checked < limit:
             size = chunk_size if limit is None else min(chunk_size, limit - summary.checked)
@@ -86,12 +110,50 @@ def reconcile(
                 _resolve_one(model, pk, now, actor, summary)
                 if progress is not None:
                     progress(summary.checked, total)
+    for model in MODELS:
+        summary.flagged += flag_overdue(model, now=now, account=account, actor=actor)
+        flagged = needing_attention(model)
+        if account is not None:
+            flagged = flagged.filter(account=account)
+        summary.needs_attention += flagged.count()
     logger.info(
-        "reconcile: %s checked, %s resolved %s, %s still pending, %s errors",
+        "reconcile: %s checked, %s resolved %s, %s still pending, %s errors, %s unsent sent, "
+        "%s newly flagged, %s need attention",
         summary.checked, summary.resolved_total, summary.resolved, summary.still_pending,
-        summary.errors,
+        summary.errors, summary.sent, summary.flagged, summary.needs_attention,
     )  # fmt: skip
+    if summary.needs_attention:
+        logger.warning("reconcile: %s payments need an operator", summary.needs_attention)
     return summary
+
+
+def _send_unsent(
+    model: type[Payment],
+    now: datetime,
+    actor: str,
+    account: str | None,
+    summary: ReconcileSummary,
+) -> None:
+    qs = unsent(model, now)
+    if account is not None:
+        qs = qs.filter(account=account)
+    for pk in list(qs.order_by("pk").values_list("pk", flat=True)[:1000]):
+        try:
+            payment = send_payment(model, pk, actor=actor)
+        except (ProviderError, ServiceError) as exc:
+            summary.errors += 1
+            logger.warning("reconcile: sending %s %s: %s", model._meta.model_name, pk, exc)
+            continue
+        except Exception:
+            summary.errors += 1
+            logger.exception("reconcile: sending %s %s failed", model._meta.model_name, pk)
+            continue
+        if payment.status != PaymentStatus.CREATED:
+            summary.sent += 1
+            logger.warning(
+                "reconcile: %s %s was created but never sent (lost enqueue): sent now",
+                model._meta.model_name, pk,
+            )  # fmt: skip
 
 
 def _resolve_one(

@@ -24,7 +24,7 @@ from django_momo.services.errors import (
 )
 from django_momo.services.lifecycle import refresh_payment, send_payment
 from django_momo.services.transitions import load
-from django_momo.services.validation import EXTERNAL_ID_MAX, clean_amount, clean_external_id
+from django_momo.services.validation import clean_amount, clean_external_id
 
 S = PaymentStatus
 # Refunds in these states moved no money and hold none of the collected amount.
@@ -50,30 +50,40 @@ def create_refund(
     note: str = "",
     actor: str,
     created_by: Any = None,
+    hold: bool = True,
 ) -> Refund:
-    """Store a refund of (part of) a successful collection; ``amount=None`` refunds the rest."""
+    """Store a refund of (part of) a successful collection; ``amount=None`` refunds the rest.
+
+    ``external_id`` is required: the same one again returns the first refund (a retried call
+    cannot refund twice). Refunds that are not failed or cancelled hold their amount.
+    """
     collection = load(Collection, collection_id)
     account = gateways.get_account(collection.account)
     if not isinstance(account, MtnAccount) or "disbursement.refund" not in account.operations:
         raise InvalidRequest(
             "collection", f"account {collection.account!r} cannot refund (no MTN disbursement)"
         )
-    ext = clean_external_id(external_id) if external_id is not None else None
+    if external_id is None or external_id == "":
+        raise InvalidRequest(
+            "external_id",
+            "required: the shop's own reference of this refund, so that a repeated request "
+            "finds the first refund instead of refunding twice",
+        )
+    ext = clean_external_id(external_id)
     value = clean_amount(amount, collection.currency) if amount is not None else None
     try:
         text = mtn_check.validate_message((note or "").strip() or DEFAULT_NOTE, "note")
     except InvalidInputError as exc:
         raise InvalidRequest("note", exc.message.removeprefix("note: ")) from None
-    if ext is not None:
-        existing = Refund.objects.filter(account=collection.account, external_id=ext).first()
-        if existing is not None:
-            if existing.collection_id != collection.pk or (
-                value is not None and existing.amount != value
-            ):
-                raise ConflictingRequest(
-                    f"{ext!r} is already used by another refund", existing_id=existing.pk
-                )
-            return existing
+    existing = Refund.objects.filter(account=collection.account, external_id=ext).first()
+    if existing is not None:
+        if existing.collection_id != collection.pk or (
+            value is not None and existing.amount != value
+        ):
+            raise ConflictingRequest(
+                f"{ext!r} is already used by another refund", existing_id=existing.pk
+            )
+        return existing
     with transaction.atomic():
         # The lock serialises refunds of one collection, so the sum check cannot be raced.
         locked = Collection.objects.select_for_update().get(pk=collection.pk)
@@ -90,10 +100,6 @@ def create_refund(
             raise RefundExceedsCollected(
                 f"{value} {locked.currency} exceeds the refundable {remaining} {locked.currency}"
             )
-        if ext is None:
-            ext = f"{locked.external_id}-refund-{locked.refunds.count() + 1}"
-            if len(ext) > EXTERNAL_ID_MAX:
-                ext = f"refund-{gateways.new_mtn_reference()}"
         refund, _ = create_once(
             Refund,
             {
@@ -110,6 +116,7 @@ def create_refund(
                 "note": text,
                 "collection": locked,
                 "created_by": created_by,
+                "held": hold,
             },
             actor=actor,
         )

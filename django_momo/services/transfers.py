@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from django_momo.models import PaymentStatus, Transfer, TransferOperation
@@ -32,15 +33,24 @@ def create_transfer(
     note: str = "",
     actor: str,
     created_by: Any = None,
+    hold: bool = True,
     retry_of: Transfer | None = None,
 ) -> tuple[Transfer, bool]:
-    """Store a new transfer (not sent yet); the same external id again returns the first one."""
+    """Store a new transfer (not sent yet); the same external id again returns the first one.
+
+    ``hold=False`` says the caller is about to enqueue its send: if that enqueue is lost, the
+    reconcile sweep sends it. A held transfer waits for an explicit send.
+    """
     fields = clean_payment(
         account=account, operation=operation, choices=TransferOperation, party_id=party_id,
         amount=amount, external_id=external_id, currency=currency, party_type=party_type,
         party_name=party_name, bank_code=bank_code, message=message, note=note,
     )  # fmt: skip
-    fields.update(created_by=created_by, retry_of=retry_of)
+    if not isinstance(hold, bool):
+        raise InvalidRequest("hold", "must be true or false")
+    fields.update(created_by=created_by, held=hold, retry_of=retry_of)
+    if retry_of is not None:
+        fields["chain_root"] = retry_of.chain_root or retry_of
     return create_once(Transfer, fields, actor=actor)
 
 
@@ -72,38 +82,63 @@ def cancel_transfer(transfer_id: int, *, actor: str, reason: str = "") -> Transf
     return result.payment  # type: ignore[return-value]
 
 
-def retry_transfer(transfer_id: int, *, actor: str, created_by: Any = None) -> Transfer:
-    """A new transfer (new reference) repeating a failed one; linked to it by ``retry_of``."""
+def retry_transfer(
+    transfer_id: int, *, actor: str, created_by: Any = None, hold: bool = True
+) -> Transfer:
+    """A new transfer (new reference) repeating a failed one; linked to it by ``retry_of``.
+
+    Refused while any payout of the same chain (the first payout and every retry of a retry)
+    is live or successful: the chain's first row is locked while we look, and a partial unique
+    constraint (one live payout per chain) backs it in the database. Retrying the same failed
+    payout twice (a double click) returns the first retry.
+    """
     original = load(Transfer, transfer_id)
     if original.status != S.FAILED:
         raise InvalidTransition(
             f"transfer {transfer_id} is {original.status}: only a failed transfer can be retried",
             status=original.status,
         )
-    live = original.retries.exclude(status__in=[S.FAILED, S.CANCELLED]).first()
-    if live is not None:
-        return live  # one live retry at a time: a double click must not pay twice
-    number = original.retries.count() + 1
-    external_id = f"{original.external_id}-r{number}"
-    if len(external_id) > EXTERNAL_ID_MAX:
-        raise InvalidRequest("external_id", f"{external_id!r} is too long for a retry id")
-    clash = Transfer.objects.filter(Q(account=original.account), Q(external_id=external_id))
-    if clash.exclude(retry_of=original).exists():
-        raise InvalidRequest("external_id", f"{external_id!r} is already used by another transfer")
-    transfer, _ = create_transfer(
-        account=original.account,
-        operation=original.operation,
-        party_id=original.party_id,
-        amount=original.amount,
-        external_id=external_id,
-        currency=original.currency,
-        party_type=original.party_type,
-        party_name=original.party_name,
-        bank_code=original.bank_code,
-        message=original.message,
-        note=original.note,
-        actor=actor,
-        created_by=created_by,
-        retry_of=original,
-    )
+    root_id = original.chain_root_id or original.pk
+    with transaction.atomic():
+        root = Transfer.objects.select_for_update().get(pk=root_id)
+        chain = Transfer.objects.filter(Q(pk=root_id) | Q(chain_root_id=root_id))
+        live = chain.exclude(status__in=[S.FAILED, S.CANCELLED]).order_by("pk").first()
+        if live is not None:
+            if live.retry_of_id == original.pk and live.status != S.SUCCESSFUL:
+                return live  # the same retry again: a double click must not pay twice
+            raise InvalidTransition(
+                f"transfer {transfer_id} cannot be retried: payout {live.pk} "
+                f"({live.external_id}) of the same retry chain is {live.status}",
+                status=live.status,
+            )
+        external_id = f"{root.external_id}-r{chain.count()}"
+        if len(external_id) > EXTERNAL_ID_MAX:
+            raise InvalidRequest("external_id", f"{external_id!r} is too long for a retry id")
+        try:
+            with transaction.atomic():
+                transfer, created = create_transfer(
+                    account=original.account,
+                    operation=original.operation,
+                    party_id=original.party_id,
+                    amount=original.amount,
+                    external_id=external_id,
+                    currency=original.currency,
+                    party_type=original.party_type,
+                    party_name=original.party_name,
+                    bank_code=original.bank_code,
+                    message=original.message,
+                    note=original.note,
+                    actor=actor,
+                    created_by=created_by,
+                    hold=hold,
+                    retry_of=original,
+                )
+        except IntegrityError:
+            raise InvalidTransition(
+                f"transfer {transfer_id} cannot be retried: its chain already has a live payout"
+            ) from None
+        if not created and transfer.chain_root_id != root_id:
+            raise InvalidRequest(
+                "external_id", f"{external_id!r} is already used by another transfer"
+            )
     return transfer

@@ -1,7 +1,13 @@
-"""Checks of a new payment's input, all made before anything is stored or sent."""
+"""Checks of a new payment's input, all made before anything is stored or sent.
+
+Refuse, never repair: an amount, currency, party type or party id that is not written the one
+documented way is refused with a message saying how to write it; nothing is trimmed, upper-cased
+or rewritten, so what is stored and sent is exactly what the caller gave.
+"""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +24,7 @@ MTN_PARTY_TYPES = ("MSISDN", "EMAIL", "PARTY_CODE")
 # Operations whose extra fields (KYC of the sender) the payment models do not hold yet.
 UNSUPPORTED = frozenset({"mtn.remittance.cash_transfer"})
 DEFAULT_MTN_MESSAGE = "Payment"
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
 
 
 def _field_error(exc: InvalidInputError, field: str | None = None) -> InvalidRequest:
@@ -34,7 +41,11 @@ def clean_external_id(value: object) -> str:
 
 
 def clean_amount(value: object, currency: str) -> Decimal:
-    """A positive ``Decimal`` fitting the currency's minor units (floats refused)."""
+    """A positive ``Decimal`` fitting the currency's minor units, by ``money.to_amount``'s rule.
+
+    Strings are ASCII digits with an optional ``.`` and at most the minor units of decimals;
+    ints are taken, floats and bools refused; Decimals must be finite and not in exponent form.
+    """
     try:
         return to_amount(value, currency)
     except AmountError as exc:
@@ -47,6 +58,12 @@ def clean_currency(value: object, account: MtnAccount | MomoVnAccount) -> str:
         if not account.currency:
             raise InvalidRequest("currency", f"required: account {account.name!r} sets none")
         return account.currency
+    if not isinstance(value, str) or not _CURRENCY_RE.fullmatch(value):
+        raise InvalidRequest(
+            "currency",
+            f"write the currency as its three-letter ISO 4217 code in capitals, e.g. EUR; "
+            f"got {value!r}",
+        )
     try:
         code = normalize_currency(value)
     except AmountError as exc:
@@ -127,15 +144,22 @@ def _text(value: object, field: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidRequest(field, "must be a string")
-    return value.strip()
+    return value
+
+
+def _party_type(value: object, choices: tuple[str, ...], default: str) -> str:
+    kind = _text(value, "party_type") or default
+    if kind not in choices:
+        raise InvalidRequest(
+            "party_type", f"must be one of {', '.join(choices)} (in capitals), got {value!r}"
+        )
+    return kind
 
 
 def _clean_mtn_party(
     party_id: object, party_type: object, message: object, note: object
 ) -> dict[str, Any]:
-    kind = _text(party_type, "party_type").upper() or "MSISDN"
-    if kind not in MTN_PARTY_TYPES:
-        raise InvalidRequest("party_type", f"must be one of {', '.join(MTN_PARTY_TYPES)}")
+    kind = _party_type(party_type, MTN_PARTY_TYPES, "MSISDN")
     try:
         party = mtn_check.validate_party(party_id, kind, "party_id")
         # MTN wants both texts non-empty; a stored default keeps every re-send identical.
@@ -158,12 +182,12 @@ def _clean_momo_party(
 ) -> dict[str, Any]:
     limits = account.limits
     if operation == "momo_vn.pay_wallet":
-        kind = _text(party_type, "party_type").upper() or "MOMO_WALLET"
-        if kind != "MOMO_WALLET":
+        if _text(party_type, "party_type") not in ("", "MOMO_WALLET"):
             raise InvalidRequest("party_type", "a wallet payout goes to a MOMO_WALLET")
+        kind = "MOMO_WALLET"
         low, high = limits["WALLET_MIN"], limits["WALLET_MAX"]
     else:
-        kind = _text(party_type, "party_type").upper() or "BANK_ACCOUNT"
+        kind = _text(party_type, "party_type") or "BANK_ACCOUNT"
         if kind not in ("BANK_ACCOUNT", "BANK_CARD"):
             raise InvalidRequest("party_type", "a bank payout goes to a BANK_ACCOUNT or BANK_CARD")
         low, high = limits["BANK_MIN"], limits["BANK_MAX"]

@@ -47,18 +47,20 @@ def test_collection_validation():
 
 def test_partial_refunds_up_to_the_collected_amount(accounts):
     collection = collect("100")
-    first = services.create_refund(collection.pk, amount="30", actor="user:a")
+    first = services.create_refund(collection.pk, amount="30", actor="user:a", external_id="rf-t1")
     assert services.refundable_amount(collection) == Decimal("70")
     sent = services.send_refund(first.pk, actor="a")
     assert sent.status == "pending"
     assert services.refresh_refund(first.pk, actor="a").status == "successful"
     [entry] = entries(accounts, "mtn", first.reference)
     assert entry["extra"]["refund_of"] == collection.reference
-    rest = services.create_refund(collection.pk, actor="user:a")  # all that remains
+    rest = services.create_refund(
+        collection.pk, actor="user:a", external_id="rf-t2"
+    )  # all that remains
     assert rest.amount == Decimal("70")
     assert services.refundable_amount(collection) == 0
     with pytest.raises(RefundExceedsCollected):
-        services.create_refund(collection.pk, amount="0.01", actor="user:a")
+        services.create_refund(collection.pk, amount="0.01", actor="user:a", external_id="rf-t3")
     assert Refund.objects.count() == 2
     services.send_refund(rest.pk, actor="a")
     assert services.refresh_refund(rest.pk, actor="a").status == "successful"
@@ -68,14 +70,14 @@ def test_partial_refunds_up_to_the_collected_amount(accounts):
 def test_exceeding_refund_creates_nothing(accounts):
     collection = collect("50")
     with pytest.raises(RefundExceedsCollected) as info:
-        services.create_refund(collection.pk, amount="50.01", actor="a")
+        services.create_refund(collection.pk, amount="50.01", actor="a", external_id="rf-t4")
     assert info.value.field == "amount"
     assert not Refund.objects.exists()
 
 
 def test_failed_refund_releases_its_amount(accounts):
     collection = collect("50")
-    refund = services.create_refund(collection.pk, amount="50", actor="a")
+    refund = services.create_refund(collection.pk, amount="50", actor="a", external_id="rf-t5")
     Refund.objects.filter(pk=refund.pk).update(status="failed")
     assert services.refundable_amount(collection) == Decimal("50")
 
@@ -86,7 +88,7 @@ def test_only_a_successful_collection_is_refunded(accounts):
         amount="10", external_id="c-2", actor="a",
     )  # fmt: skip
     with pytest.raises(InvalidTransition):
-        services.create_refund(collection.pk, amount="5", actor="a")
+        services.create_refund(collection.pk, amount="5", actor="a", external_id="rf-t6")
     assert not Refund.objects.exists()
 
 

@@ -9,6 +9,7 @@ result, ``7000`` while it is still running, or ``40`` for a non-final earlier re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ import requests
 
 from django_momo.providers.base import (
     InvalidInputError,
+    ProviderError,
     RejectedError,
     TransientError,
     redact_mapping,
@@ -242,17 +244,26 @@ class MomoDisbursementClient:
         """Send (or re-send, byte for byte) a prepared payout; transport trouble raises.
 
         ``retries`` (at most the transport's ``max_retries``) re-sends the same bytes after a
-        transient failure (safe: MoMo keys on ``requestId``), with capped, jittered backoff.
+        transient failure (safe: MoMo keys on ``requestId``), with capped, jittered backoff. An
+        answer after a lost attempt comes back with ``ambiguous=True`` (an error likewise).
         """
         delays = iter(list(self.transport.backoff_delays())[:retries])
+        lost = False
         while True:
             try:
-                return self._send_once(prepared)
-            except TransientError:
+                result = self._send_once(prepared)
+            except TransientError as exc:
+                lost = True
                 delay = next(delays, None)
                 if delay is None:
+                    exc.ambiguous = True
                     raise
                 time.sleep(delay)
+                continue
+            except ProviderError as exc:
+                exc.ambiguous = lost
+                raise
+            return dataclasses.replace(result, ambiguous=True) if lost else result
 
     def _send_once(self, prepared: PreparedRequest) -> DisbursementResult:
         response = self._post(prepared.path, prepared.body, prepared.request_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from django_momo.providers.base import AuthenticationError, TransientError
+from django_momo.providers.base import AnswerMismatch, AuthenticationError, TransientError
 from django_momo.providers.http import redact_text
 from django_momo.providers.momo_vn.result_codes import Kind, lookup
 
@@ -114,7 +114,7 @@ def check_echo(
     for name, value in expected.items():
         got = data.get(name)
         if got is not None and str(got) != value:
-            raise TransientError(
+            raise AnswerMismatch(
                 f"answer names {name} {got!r}, expected {value!r}: outcome unknown",
                 provider=PROVIDER,
                 http_status=status,
@@ -124,7 +124,7 @@ def check_echo(
     got_amount = decimal_or_none(data.get("amount"))
     moving = lookup(code).kind in (Kind.SUCCESS, Kind.IN_PROGRESS)
     if moving and got_amount is not None and got_amount != amount:
-        raise TransientError(
+        raise AnswerMismatch(
             f"answer carries amount {got_amount}, expected {amount}: outcome unknown",
             provider=PROVIDER,
             http_status=status,

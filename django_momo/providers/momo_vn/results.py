@@ -84,6 +84,9 @@ class DisbursementResult:
     balance: Decimal | None = None
     response_time: int | None = None  # milliseconds since the epoch, as MoMo sends it
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    # True when an earlier attempt of this send got no answer: it may have been processed, so a
+    # "request refused" code now (20, 41, 11 ...) proves nothing about the payout.
+    ambiguous: bool = False
 
     @property
     def responded_at(self) -> datetime | None:

@@ -5,9 +5,12 @@ Retry policy, the part that keeps money safe:
 * GETs (status, balance, account holder) are retried on transient errors (lost connection,
   timeout, 5xx, 429) with capped, jittered backoff.
 * A creating POST is retried only with the same ``X-Reference-Id`` and the byte-identical body:
-  MTN refuses a reused reference with 409, so a retry can never book a second payment. 409 means
-  "booked the first time" and is returned as ``ALREADY_BOOKED``, never raised. If every attempt
-  fails, ``TransientError`` carries the reference: the outcome is unknown, ask its status.
+  MTN refuses a reused reference with 409, so a retry can never book a second payment. 409 (or
+  ``RESOURCE_ALREADY_EXIST`` under any status) means "booked the first time" and is returned as
+  ``ALREADY_BOOKED``, never raised. If every attempt fails, ``TransientError`` carries the
+  reference: the outcome is unknown, ask its status. If an attempt got no usable answer and a
+  later one is refused (a gateway 403 quota, a 429, a 400 ...), the error is raised with
+  ``ambiguous=True``: the first attempt may have booked it.
 * One 401 that is a token problem (not an APIM subscription-key refusal) refreshes the token
   once and repeats the call with the same reference.
 """
@@ -42,7 +45,12 @@ from django_momo.providers.mtn.config import (
     TARGET_ENVIRONMENTS,
     MtnCredentials,
 )
-from django_momo.providers.mtn.errors import PROVIDER, error_from_response, is_token_problem
+from django_momo.providers.mtn.errors import (
+    PROVIDER,
+    error_from_response,
+    is_already_booked,
+    is_token_problem,
+)
 from django_momo.providers.mtn.results import Balance, BasicUserInfo, TransactionResult
 from django_momo.providers.mtn.tokens import AccessToken, TokenManager, token_cache_key
 
@@ -177,28 +185,49 @@ class MtnProductClient:
         retry: bool = True,
         bearer: bool = False,
         ok: tuple[int, ...] = (200,),
+        creating: bool = False,
     ) -> requests.Response:
-        """Send, retrying transient failures (when ``retry``) and one token-problem 401."""
+        """Send, retrying transient failures (when ``retry``) and one token-problem 401.
+
+        For a ``creating`` call, an attempt without a usable answer (timeout, lost connection,
+        5xx) may have booked the payment. Once that happened, whatever a later attempt answers
+        short of 202/409 is raised with ``ambiguous=True``: the services then record the payment
+        as unknown and ask its status under the same reference, never as failed. A body with
+        ``RESOURCE_ALREADY_EXIST`` means booked, whatever its HTTP status.
+        """
         delays = self.transport.backoff_delays()
         refreshed = False
+        may_have_landed = False
         while True:
             sent_headers = dict(headers)
             token: AccessToken | None = None
             if bearer:
-                token = self.tokens.get()
+                try:
+                    token = self.tokens.get()
+                except ProviderError as exc:
+                    # No request left this time, but an earlier lost attempt may have booked it.
+                    exc.ambiguous = may_have_landed
+                    raise
                 sent_headers["Authorization"] = f"Bearer {token.access_token}"
             try:
                 response = self.transport.send(
                     method, url, headers=sent_headers, data=data, reference=reference
                 )
-            except TransientError:
+            except TransientError as exc:
+                may_have_landed = may_have_landed or creating
                 delay = next(delays, None) if retry else None
                 if delay is None:
+                    exc.ambiguous = may_have_landed
                     raise
                 self._sleep(delay)
                 continue
+            except ProviderError as exc:
+                exc.ambiguous = may_have_landed
+                raise
             status = response.status_code
             if status in ok:
+                return response
+            if creating and is_already_booked(response):
                 return response
             if status == 401 and token is not None and not refreshed and is_token_problem(response):
                 self.tokens.invalidate(token.access_token)
@@ -207,6 +236,14 @@ class MtnProductClient:
             error = error_from_response(
                 response, operation=operation, reference=reference, secrets=self._secrets
             )
+            if (
+                creating
+                and isinstance(error, TransientError)
+                and not isinstance(error, RateLimitedError)
+            ):
+                # A 5xx (or SERVICE_UNAVAILABLE ...) may come after the booking; a 429 comes
+                # from the gateway in front of MTN, so that attempt did not land.
+                may_have_landed = True
             if isinstance(error, TransientError) and retry:
                 delay = next(delays, None)
                 if delay is not None:
@@ -216,6 +253,7 @@ class MtnProductClient:
                         else delay
                     )
                     continue
+            error.ambiguous = may_have_landed
             raise error
 
     def _business_headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -280,8 +318,9 @@ class MtnProductClient:
             reference=reference_id,
             bearer=True,
             ok=(200, 201, 202, 409),
+            creating=True,
         )
-        if response.status_code == 409:
+        if response.status_code == 409 or is_already_booked(response):
             state = SubmissionState.ALREADY_BOOKED
         else:
             state = SubmissionState.ACCEPTED

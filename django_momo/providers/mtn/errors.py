@@ -92,6 +92,14 @@ def parse_error_body(response: requests.Response) -> ErrorBody:
     return ErrorBody(None, _opt(data.get("message")), "other_json")
 
 
+def is_already_booked(response: requests.Response) -> bool:
+    """MTN's "this reference was booked before" (409, or its code under any other status)."""
+    if response.status_code == 409:
+        return True
+    body = parse_error_body(response)
+    return body.family == "open_api" and (body.code or "").upper() == "RESOURCE_ALREADY_EXIST"
+
+
 def is_token_problem(response: requests.Response) -> bool:
     """A 401 that a fresh token may cure (not an APIM subscription-key refusal)."""
     return response.status_code == 401 and parse_error_body(response).family != "gateway"
