@@ -35,6 +35,8 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from django_momo.providers.sensitive import sensitive_variables
+
 SETTING_NAME = "DJANGO_MOMO"
 
 DEFAULTS: dict[str, Any] = {
@@ -55,8 +57,17 @@ DEFAULTS: dict[str, Any] = {
     "STATUS_QUERIES_PER_SECOND": 10,
     # Delays, in seconds, between successive status checks of a payment that is not final.
     "STATUS_CHECK_DELAYS": (10, 30, 60, 120, 300, 600, 1800, 3600),
-    # A payment still pending after this many seconds is flagged for an operator.
+    # A payment not final this many seconds after it was created is flagged for an operator
+    # (signal ``payment_needs_attention``, a WARNING log line, the admin's "needs attention"
+    # filter, a count in momo_reconcile's summary). It is still checked automatically.
     "PENDING_ALERT_AFTER": 24 * 3600,
+    # MoMo keeps a requestId for at least 31 days; past that a re-send could be taken as a new
+    # payout. A MoMo payout still unresolved this many seconds after it was sent is no longer
+    # re-sent: it is flagged ("stopped") and waits for its IPN or an operator.
+    "MOMO_REPLAY_MAX_AGE": 30 * 24 * 3600,
+    # A created payment that is not held and was not sent after this many seconds lost its
+    # enqueue (broker down, a failing on_commit hook): the reconcile sweep sends it.
+    "UNSENT_AFTER": 300,
     # Largest callback body accepted, in bytes.
     "CALLBACK_MAX_BODY": 64 * 1024,
     # Addresses of reverse proxies whose X-Forwarded-For may be trusted (IPs or CIDR networks).
@@ -163,6 +174,7 @@ class MomoSettings:
         self._accounts: dict[str, Account] | None = None
 
     @property
+    @sensitive_variables("value")
     def user_settings(self) -> dict[str, Any]:
         from django.conf import settings
 
@@ -171,6 +183,7 @@ class MomoSettings:
             return {}
         return value
 
+    @sensitive_variables("value")
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"Invalid django-momo setting: {name!r}")
@@ -186,6 +199,7 @@ class MomoSettings:
         self._accounts = None
 
     # -- accounts ---------------------------------------------------------------------------------
+    @sensitive_variables("raw", "conf")
     def accounts(self) -> dict[str, Account]:
         """Every configured account, parsed (``checks.py`` reports what is wrong with them)."""
         if self._accounts is None:
@@ -206,6 +220,7 @@ class MomoSettings:
             raise AccountNotFound(f"unknown account {name!r} (known: {known})") from None
 
 
+@sensitive_variables("conf")
 def parse_account(name: str, conf: dict[str, Any]) -> Account:
     """Build an account object from its settings dict (missing values become empty strings)."""
     if conf.get("PROVIDER") == "mtn":

@@ -17,7 +17,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from django_momo.models import Collection, PaymentStatus, Transfer
 
 from .display import display_amount
 from .forms import CancelForm, RefundForm, RetryForm
+from .resolve import ResolveForm
 
 CONFIRM_TEMPLATE = "admin/django_momo/confirm_action.html"
 SAMPLE_SIZE = 20
@@ -250,8 +252,15 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
     require(modeladmin, request, "retry")
     # A failed payout with a live retry is skipped (a double-submitted confirmation creates one
     # new payout, not two); one whose retries all failed or were cancelled may be retried again.
-    eligible = queryset.filter(status=S.FAILED).exclude(
-        retries__status__in=(S.CREATED, *IN_FLIGHT, S.SUCCESSFUL)
+    # The whole retry chain counts (the first payout and every retry of a retry): a chain
+    # with a live or successful payout is skipped, as the service would refuse it.
+    live_in_chain = Transfer.objects.filter(
+        Q(pk=OuterRef("chain_id")) | Q(chain_root=OuterRef("chain_id"))
+    ).exclude(status__in=(S.FAILED, S.CANCELLED))
+    eligible = (
+        queryset.filter(status=S.FAILED)
+        .annotate(chain_id=Coalesce("chain_root", "pk"))
+        .exclude(Exists(live_in_chain))
     )
     can_send = modeladmin.has_send_permission(request)
     form = RetryForm(request.POST if is_confirmed(request) else None, can_send=can_send)
@@ -344,12 +353,106 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
     return None
 
 
+# -- resolving by hand -----------------------------------------------------------------------------
+def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str) -> Any:
+    """Settle the selected in-flight payments as the operator says, each audited with a note."""
+    require(modeladmin, request, "resolve")
+    model = modeladmin.model
+    eligible = queryset.filter(status__in=IN_FLIGHT)
+    # Counted on every POST: a payment settled meanwhile drops out, and "successful" stays
+    # possible only while exactly one payment is eligible (one transaction id, one payment).
+    count = eligible.count()
+    form = ResolveForm(request.POST if is_confirmed(request) else None, eligible=count)
+
+    def page() -> TemplateResponse:
+        if count == 1:
+            warning = _(
+                "The status is set as you say, without asking the provider: check the "
+                "provider's statement first. A successful outcome needs the transaction id "
+                "from that statement."
+            )
+        else:
+            warning = _(
+                "The status is set as you say, without asking the provider: check the "
+                "provider's statement first. Several payments are selected, so they can only "
+                "be resolved as failed; to resolve one as successful, select it alone (one "
+                "transaction id belongs to one payment)."
+            )
+        response = confirmation_page(
+            modeladmin, request, queryset, eligible, form=form,
+            title=_("Resolve by hand"),
+            summary=_("{count} %(noun)s will be resolved by hand.") % {"noun": noun},
+            skipped_text=_("{count} selected are not sending, pending or unknown and will be "
+                           "skipped."),
+            submit_label=_("Yes, resolve them"),
+            warning=warning,
+        )  # fmt: skip
+        # Listed one by one too: an operator settling money by hand sees what is left out.
+        if response.context_data is not None:
+            skipped = queryset.exclude(status__in=IN_FLIGHT).order_by("pk")
+            response.context_data["skipped_rows"] = list(skipped[:SAMPLE_SIZE])
+        return response
+
+    if not (is_confirmed(request) and form.is_valid()):
+        return page()
+    actor, kwargs = actor_of(request), form.service_kwargs()
+    done: list[Any] = []
+    failures: list[str] = []
+    for row in eligible.order_by("pk").only("pk", "external_id"):
+        try:
+            done.append(services.resolve_manually(model, row.pk, actor=actor, **kwargs))
+        except services.InvalidRequest as exc:
+            if done or failures:
+                failures.append(f"{row.external_id}: {exc}")
+                continue
+            # The input itself was refused (before any payment was read): nothing changed,
+            # so the page comes back with the reason under its field.
+            form.add_service_error(exc.field, exc.message)
+            return page()
+        except services.ServiceError as exc:
+            failures.append(f"{row.external_id}: {exc}")
+    outcome = kwargs["outcome"]
+    report(
+        request, len(done),
+        lambda n: (ngettext("%(n)d resolved by hand as successful.",
+                            "%(n)d resolved by hand as successful.", n)
+                   if outcome == S.SUCCESSFUL
+                   else ngettext("%(n)d resolved by hand as failed.",
+                                 "%(n)d resolved by hand as failed.", n)) % {"n": n},
+        failures, queryset.count() - len(done) - len(failures),
+        lambda n: ngettext("%(n)d skipped: not sending, pending or unknown.",
+                           "%(n)d skipped: not sending, pending or unknown.", n) % {"n": n},
+    )  # fmt: skip
+    return None
+
+
+@admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
+def resolve_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Settle the selected in-flight payouts by hand, after checking the provider's statement."""
+    return _resolve(modeladmin, request, queryset, _("payouts"))
+
+
+@admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
+def resolve_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Settle the selected in-flight collections by hand, after checking the statement."""
+    return _resolve(modeladmin, request, queryset, _("collections"))
+
+
+@admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
+def resolve_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Settle the selected in-flight refunds by hand, after checking the provider's statement."""
+    return _resolve(modeladmin, request, queryset, _("refunds"))
+
+
 __all__ = [
     "cancel_transfers",
     "refresh_collections",
     "refresh_refunds",
     "refresh_transfers",
     "refund_collections",
+    "resolve_collections",
+    "resolve_refunds",
+    "resolve_transfers",
     "retry_transfers",
     "send_transfers",
 ]

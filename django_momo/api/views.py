@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import generics, status
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,27 +18,15 @@ from rest_framework.views import APIView
 from django_momo import services, tasks
 from django_momo.api import serializers as s
 from django_momo.api.errors import exception_handler
-from django_momo.api.idempotency import idempotent
+from django_momo.api.idempotency import idempotent, request_key
 from django_momo.api.pagination import PaymentCursorPagination
+from django_momo.api.parsers import DecimalJSONParser
 from django_momo.api.permissions import IsStaffWithPaymentPermission
 from django_momo.api.schema import auto_schema, create_schema, read_schema
 from django_momo.api.throttling import MomoScopedThrottle
 from django_momo.conf import momo_settings
-from django_momo.models import Collection, Payment, Refund, Transfer
+from django_momo.models import Collection, Payment, PaymentStatus, Refund, Transfer
 from django_momo.money import format_amount
-
-
-class DecimalJSONParser(JSONParser):
-    """JSON whose numbers become ``Decimal`` (floats never touch an amount)."""
-
-    def parse(
-        self, stream: IO[Any], media_type: str | None = None, parser_context: Any = None
-    ) -> Any:
-        encoding = (parser_context or {}).get("encoding", "utf-8")
-        try:
-            return json.loads(stream.read().decode(encoding), parse_float=Decimal)
-        except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
 
 
 class MomoApiView(APIView):
@@ -54,6 +40,13 @@ class MomoApiView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+
+def refund_external_id(request: Request) -> str:
+    """A refund's external id derived from the caller and its ``Idempotency-Key``."""
+    key = request_key(request)
+    digest = hashlib.sha256(f"{request.user.pk}:{key}".encode()).hexdigest()
+    return f"refund-{digest[:40]}"
 
 
 def actor(request: Request) -> str:
@@ -96,23 +89,42 @@ class PaymentCreateListView(PaymentListView):
         raise NotImplementedError
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return idempotent(request, lambda: self._create(request))
+        return idempotent(request, lambda: self._create(request), on_replay=self._send_if_lost)
 
     def _create(self, request: Request) -> Response:
         form = self.create_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        hold = data.pop("hold")
         payment, created = self.create_payment(request, data)
-        return _created_response(payment, created, hold, self.serializer_class)
+        return _created_response(payment, created, self.serializer_class)
+
+    def _send_if_lost(self, body: Any) -> None:
+        """A replayed create: if its payment is still waiting to be sent, enqueue it again.
+
+        The first request's enqueue may have been lost (broker down); sending twice is harmless
+        (a send of a payment that is no longer ``created`` does nothing).
+        """
+        pk = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(pk, int):
+            return
+        payment = self.model._default_manager.filter(
+            pk=pk, status=PaymentStatus.CREATED, held=False
+        ).first()
+        if payment is not None:
+            with transaction.atomic():
+                tasks.enqueue_send(payment)
 
 
 def _created_response(
-    payment: Payment, created: bool, hold: bool, serializer: type[s.PaymentSerializer]
+    payment: Payment, created: bool, serializer: type[s.PaymentSerializer]
 ) -> Response:
-    """Enqueue the send after commit (unless held), then answer with the payment as it is now."""
+    """Enqueue the send after commit (unless held), then answer with the payment as it is now.
+
+    A payment found under its external id is enqueued again while it waits to be sent: its
+    first enqueue may have been lost.
+    """
     with transaction.atomic():
-        if created and not hold:
+        if payment.status == PaymentStatus.CREATED and not payment.held:
             tasks.enqueue_send(payment)
     # With an immediate task backend the send has run by now; show its result.
     payment.refresh_from_db()
@@ -174,11 +186,12 @@ class CollectionRefundListView(PaymentCreateListView):
 
     def create_payment(self, request: Request, data: dict[str, Any]) -> tuple[Payment, bool]:
         collection = self.collection()
-        ext = data.get("external_id")
-        existed = (
-            ext is not None
-            and Refund.objects.filter(account=collection.account, external_id=ext).exists()
-        )
+        if not data.get("external_id"):
+            # Derived from the Idempotency-Key: a retry with that key finds this refund even if
+            # the stored answer was lost.
+            data["external_id"] = refund_external_id(request)
+        ext = data["external_id"]
+        existed = Refund.objects.filter(account=collection.account, external_id=ext).exists()
         refund = services.create_refund(
             collection.pk, **data, actor=actor(request), created_by=request.user
         )
