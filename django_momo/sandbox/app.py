@@ -6,7 +6,7 @@ Control API (JSON, under ``/_sandbox/``):
 * ``POST /_sandbox/reset``: forget ledger, faults, callbacks and per-protocol state.
 * ``GET  /_sandbox/ledger`` (``?provider=mtn``): every booking, counts and violations.
 * ``GET|POST /_sandbox/faults``: read or change fault injection (``{"replace": true, ...}`` resets
-  the rest first).
+  the rest first); the kinds and their keys are listed in ``faults.py``.
 * ``GET|POST /_sandbox/callbacks``: the delivery log and the misbehaviour settings.
 * ``/_sandbox/<protocol>/...``: each protocol's own controls (see ``mtn.py`` and ``momo_vn.py``).
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .dispatcher import CallbackDispatcher
-from .faults import Faults, FaultSpecError
+from .faults import FAULT_KINDS, OPTIONS, Faults, FaultSpecError
 from .ledger import Ledger
 from .web import DropConnection, Request, Response
 
@@ -103,9 +103,13 @@ class SandboxApp:
     def apply_startup_options(self) -> None:
         o = self.state.options
         spec: dict[str, Any] = {"latency_ms": int(o.get("latency_ms") or 0)}
-        for kind in ("error_before_booking", "lost_after_booking", "status_error"):
-            if o.get(kind):
-                spec[kind] = {"rate": float(o[kind])}
+        for kind in FAULT_KINDS:
+            fault: dict[str, Any] = {"rate": float(o[kind])} if o.get(kind) else {}
+            for key in OPTIONS.get(kind, {}):
+                if o.get(f"{kind}_{key}"):
+                    fault[key] = o[f"{kind}_{key}"]
+            if fault:
+                spec[kind] = fault
         self.state.faults.configure(spec, replace=True)
         cb = {
             "delay_ms": int(o.get("callback_delay_ms") or 0),

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from .app import SandboxApp, load_protocol_classes
+from .faults import OPTIONS
 from .server import make_server, server_url
 
 
@@ -72,6 +73,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         metavar="RATE",
         help="share of status queries answered 500",
+    )
+    f.add_argument(
+        "--quota-exceeded",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="MTN: share of business requests refused 403 (out of call volume quota)",
+    )
+    f.add_argument(
+        "--rate-limited",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="MTN: share of business requests refused 429 (rate limit, Retry-After: 1)",
+    )
+    f.add_argument(
+        "--refuse-retry",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="MTN: share of re-sent creating POSTs of a booked reference refused instead of 409",
+    )
+    f.add_argument(
+        "--refuse-retry-answer",
+        choices=OPTIONS["refuse_retry"]["answer"],
+        default=None,
+        help="the refusal of --refuse-retry (default quota: 403)",
+    )
+    f.add_argument(
+        "--replay-unknown",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="MoMo: share of re-sent pay requests of a booked payout answered 99",
+    )
+    f.add_argument(
+        "--refuse-order",
+        type=rate,
+        default=0.0,
+        metavar="RATE",
+        help="MoMo: share of new pay requests refused 41 unbooked (a re-send then answers 40)",
     )
     c = parser.add_argument_group("callbacks (also changeable at run time: /_sandbox/callbacks)")
     c.add_argument(

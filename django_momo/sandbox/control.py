@@ -40,8 +40,14 @@ class SandboxControl:
     def reset(self) -> None:
         self.post("/_sandbox/reset")
 
-    def set_faults(self, **spec: Any) -> dict[str, Any]:
-        return self.post("/_sandbox/faults", spec)  # type: ignore[no-any-return]
+    def set_faults(self, spec: dict[str, Any] | None = None, /, **kinds: Any) -> dict[str, Any]:
+        """Change fault settings: ``set_faults({"refuse_retry": {"next": 1}})`` or keywords
+        (``set_faults(refuse_retry={"next": 1})``); other kinds keep their settings."""
+        return self.post("/_sandbox/faults", {**(spec or {}), **kinds})  # type: ignore[no-any-return]
+
+    def faults(self) -> dict[str, Any]:
+        """The current fault settings, with how often each kind fired."""
+        return self.get("/_sandbox/faults")  # type: ignore[no-any-return]
 
     def clear_faults(self) -> dict[str, Any]:
         return self.post("/_sandbox/faults", {"replace": True})  # type: ignore[no-any-return]

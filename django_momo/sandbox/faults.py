@@ -1,15 +1,55 @@
-"""Fault injection: latency, errors before booking, answers lost after booking, status errors."""
+"""Fault injection, set at run time through ``/_sandbox/faults`` (or ``--<kind>`` flags).
+
+Every kind takes ``next`` (the next N eligible requests), ``rate`` (then a random share of them)
+and ``provider`` (``mtn``, ``momo_vn`` or null = both); a few take extra keys (``OPTIONS``).
+
+* ``error_before_booking``: a creating request answered 5xx, nothing booked.
+* ``lost_after_booking``: a creating request booked, then the connection closed unanswered.
+* ``status_error``: a status query answered 500.
+* ``quota_exceeded`` / ``rate_limited`` (MTN): a business request (not a token request) refused
+  by the API gateway before it reaches the wallet platform: 403 quota / 429 rate limit.
+* ``refuse_retry`` (MTN): a creating POST whose ``X-Reference-Id`` is booked already (the retry
+  of an answer that was lost) refused instead of answered 409; the booking stays.
+  ``answer``: ``quota`` (403, default), ``rate_limit`` (429), ``bad_request`` (400 with a wallet
+  error code), ``unauthorized`` (401 subscription key).
+* ``replay_unknown`` (MoMo): a re-send of a booked pay request answered resultCode 99 instead of
+  its stored answer; the payout stays as booked.
+* ``refuse_order`` (MoMo): a new pay request refused with 41 (duplicated orderId) without booking;
+  its requestId is remembered, so a re-send answers 40.
+"""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("error_before_booking", "lost_after_booking", "status_error")
+FAULT_KINDS = (
+    "error_before_booking",
+    "lost_after_booking",
+    "status_error",
+    "quota_exceeded",
+    "rate_limited",
+    "refuse_retry",
+    "replay_unknown",
+    "refuse_order",
+)
 PROVIDERS = ("mtn", "momo_vn")
+# Kinds only one provider's protocol knows: the spec may name that provider or none.
+PROVIDER_OF = {
+    "quota_exceeded": "mtn",
+    "rate_limited": "mtn",
+    "refuse_retry": "mtn",
+    "replay_unknown": "momo_vn",
+    "refuse_order": "momo_vn",
+}
+# Extra keys a kind accepts: key -> allowed values, the first being the default.
+OPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "refuse_retry": {"answer": ("quota", "rate_limit", "bad_request", "unauthorized")},
+}
+COMMON_KEYS = ("rate", "next", "provider")
 
 
 class FaultSpecError(ValueError):
@@ -24,18 +64,27 @@ class Fault:
     next: int = 0
     provider: str | None = None
     fired: int = 0
+    options: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def blank(cls, kind: str) -> Fault:
+        """The fault ``kind`` switched off, its extra keys at their defaults."""
+        return cls(options={key: allowed[0] for key, allowed in OPTIONS.get(kind, {}).items()})
 
     @classmethod
     def parse(cls, kind: str, spec: Any) -> Fault:
         if spec is None:
-            return cls()
+            return cls.blank(kind)
         if isinstance(spec, int | float) and not isinstance(spec, bool):
             spec = {"rate": spec}
         if not isinstance(spec, dict):
             raise FaultSpecError(f"{kind}: expected an object like {{'rate': 0.1, 'next': 1}}")
-        unknown = set(spec) - {"rate", "next", "provider"}
+        extra = OPTIONS.get(kind, {})
+        unknown = set(spec) - {*COMMON_KEYS, *extra}
         if unknown:
-            raise FaultSpecError(f"{kind}: unknown keys {sorted(unknown)}")
+            raise FaultSpecError(
+                f"{kind}: unknown keys {sorted(unknown)}; known: {[*COMMON_KEYS, *extra]}"
+            )
         rate = spec.get("rate", 0.0)
         nxt = spec.get("next", 0)
         provider = spec.get("provider")
@@ -43,9 +92,23 @@ class Fault:
             raise FaultSpecError(f"{kind}.rate must be a number between 0 and 1")
         if isinstance(nxt, bool) or not isinstance(nxt, int) or nxt < 0:
             raise FaultSpecError(f"{kind}.next must be a whole number >= 0")
+        only = PROVIDER_OF.get(kind)
+        if only is not None and provider not in (None, only):
+            raise FaultSpecError(
+                f"{kind} is a {only} fault: {kind}.provider must be {only!r} or null"
+            )
         if provider is not None and provider not in PROVIDERS:
             raise FaultSpecError(f"{kind}.provider must be one of {PROVIDERS} or null")
-        return cls(rate=float(rate), next=nxt, provider=provider)
+        fault = cls.blank(kind)
+        for key, allowed in extra.items():
+            value = spec.get(key, allowed[0])
+            if value not in allowed:
+                raise FaultSpecError(
+                    f"{kind}.{key} must be one of {', '.join(allowed)} (got {value!r})"
+                )
+            fault.options[key] = value
+        fault.rate, fault.next, fault.provider = float(rate), nxt, provider
+        return fault
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +116,7 @@ class Fault:
             "next": self.next,
             "provider": self.provider,
             "fired": self.fired,
+            **self.options,
         }
 
 
@@ -63,7 +127,7 @@ class Faults:
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self.latency_ms = 0
-        self._faults: dict[str, Fault] = {kind: Fault() for kind in FAULT_KINDS}
+        self._faults: dict[str, Fault] = {kind: Fault.blank(kind) for kind in FAULT_KINDS}
 
     def configure(self, spec: dict[str, Any], *, replace: bool = False) -> None:
         """Apply ``spec`` (validated first, so a bad spec changes nothing)."""
@@ -82,7 +146,7 @@ class Faults:
         with self._lock:
             self.latency_ms = latency
             if replace:
-                self._faults = {kind: Fault() for kind in FAULT_KINDS}
+                self._faults = {kind: Fault.blank(kind) for kind in FAULT_KINDS}
             self._faults.update(parsed)
             if seed is not None:
                 self._random.seed(seed)
@@ -90,20 +154,24 @@ class Faults:
     def clear(self) -> None:
         self.configure({}, replace=True)
 
-    def check(self, kind: str, provider: str) -> bool:
-        """True when this request of ``provider`` must suffer the fault ``kind`` (consumes it)."""
+    def fire(self, kind: str, provider: str) -> dict[str, str] | None:
+        """The fault's extra keys when this request of ``provider`` must suffer ``kind``, else
+        None. Consumes one ``next`` (or draws the ``rate``): call it for eligible requests only.
+        """
         with self._lock:
             fault = self._faults[kind]
             if fault.provider is not None and fault.provider != provider:
-                return False
+                return None
             if fault.next > 0:
                 fault.next -= 1
-                fault.fired += 1
-                return True
-            if fault.rate > 0 and self._random.random() < fault.rate:
-                fault.fired += 1
-                return True
-            return False
+            elif not (fault.rate > 0 and self._random.random() < fault.rate):
+                return None
+            fault.fired += 1
+            return dict(fault.options)
+
+    def check(self, kind: str, provider: str) -> bool:
+        """True when this request of ``provider`` must suffer the fault ``kind`` (consumes it)."""
+        return self.fire(kind, provider) is not None
 
     def delay(self) -> None:
         """Sleep the configured latency (called for every provider request)."""

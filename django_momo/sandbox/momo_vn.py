@@ -22,7 +22,10 @@ field ``disbursementMethod``.
 
 Idempotency (per partnerCode + requestId, for verify, balance and pay; query is read-only):
 
-* the byte-identical body again -> the same answer; a payout still pending -> HTTP 422 with 7000;
+* the byte-identical body again -> the same answer when its result code is final (MoMo's "Final
+  status: Yes": 0, 99, 1001, 1007, ...; the disbursement failures 1008, 1100, 1507, 4003 too);
+  a payout still pending -> HTTP 422 with 7000 (its final answer once settled); any other,
+  non-final answer (41, a checkWallet 10) -> 40 (HTTP 400), as MoMo's result-code page says;
 * the same requestId with a freshly encrypted body whose signed fields (other than
   ``disbursementMethod``/``signature``) and decrypted receiver are equal -> treated as the same
   request (RSA padding is random, so this is what a client that re-encrypts sends);
@@ -30,8 +33,9 @@ Idempotency (per partnerCode + requestId, for verify, balance and pay; query is 
   ``reference_reused_with_other_body``; an orderId already paid under another requestId -> 41
   (HTTP 400), even when that payout failed (MoMo does not document reuse; a new orderId is safe).
 * orderIds are unique among pay requests only: checkWallet and balance may repeat them.
-* Requests refused before acceptance (13, 20, 21, 22, 503/10) are not remembered: a corrected
-  re-send under the same requestId is processed afresh.
+* Requests refused before acceptance (13, 20, 21, 22) and the ``error_before_booking`` 503/10
+  (a failure in front of MoMo's request store) are not remembered: a re-send under the same
+  requestId is processed afresh.
 
 Magic receivers (the last four digits are the result code; any other receiver succeeds):
 
@@ -48,8 +52,13 @@ Magic receivers (the last four digits are the result code; any other receiver su
   ``presets.MOMO_OPENING_BALANCE`` and holds the amount of every successful or pending payout.
 
 Processed requests (0, pending and final failure codes) answer HTTP 200.
-Faults: ``error_before_booking`` -> HTTP 503 resultCode 10, nothing booked; ``lost_after_booking``
--> booked, connection closed; ``status_error`` -> query answers HTTP 500 resultCode 10.
+Faults (``/_sandbox/faults``; each counted in ``stats`` as ``faults.<kind>``):
+``error_before_booking`` -> pay answers HTTP 503 resultCode 10, nothing booked;
+``lost_after_booking`` -> booked, connection closed; ``status_error`` -> query answers HTTP 500
+resultCode 10; ``replay_unknown`` -> a re-send (identical or re-encrypted) of a booked pay request
+answers resultCode 99 (HTTP 200, common fields only) instead of its stored answer or 422/7000,
+while the payout, its IPN and ``settle`` go on untouched; ``refuse_order`` -> a new pay request
+answers 41 (HTTP 400) without booking, its requestId remembered, so every re-send answers 40.
 
 Control endpoints under ``/_sandbox/momo_vn/``:
 
@@ -92,6 +101,7 @@ from .momo_vn_checks import (
 from .momo_vn_codes import (
     PENDING_CODES,
     http_status,
+    is_final,
     ledger_status,
     magic_verify_code,
     message,
@@ -264,10 +274,19 @@ class MomoVnProtocol(Protocol):
             return answer(self._base(data, 40, data["lang"]), http_status(40))
         self._count("replays" if digest == record.digest else "replays_reencrypted")
         payout = record.payout
+        if payout is not None and self.state.faults.check("replay_unknown", PROVIDER):
+            # The payout stays as it is: only this answer is lost in an "Unknown error".
+            self._count("faults.replay_unknown")
+            self._count("result.99")
+            return answer(self._base(data, 99, data["lang"]), http_status(99))
         if payout is not None and payout.result_code in PENDING_CODES:
             body = self._base(data, 7000, data["lang"])
             body.update(amount=payout.amount, transId=payout.trans_id)
             return answer(body, 422)
+        if not is_final(record.answer["resultCode"]):
+            # MoMo: only answers with "Final status: Yes" are given again.
+            self._count("result.40")
+            return answer(self._base(data, 40, data["lang"]), http_status(40))
         return answer(record.answer, record.status)
 
     def _remember(
@@ -290,8 +309,7 @@ class MomoVnProtocol(Protocol):
                 return replay
             self._count(f"result.{code}")
             body = self._base(data, code, lang)
-            if code != 10:  # maintenance is not final: a re-send is processed again
-                self._remember(request, data, "verify", print_, body, http_status(code))
+            self._remember(request, data, "verify", print_, body, http_status(code))
         return answer(body, http_status(code))
 
     def _balance(self, request: Request, data: dict[str, Any], lang: str) -> Response:
@@ -320,9 +338,15 @@ class MomoVnProtocol(Protocol):
             replay = self._replayed(request, data, "pay", print_)
             if replay is not None:
                 return replay
-            if (partner, order_id) in self.orders:
+            refused = (partner, order_id) in self.orders
+            if not refused and self.state.faults.check("refuse_order", PROVIDER):
+                self._count("faults.refuse_order")
+                refused = True
+            if refused:  # remembered: 41 is not final, so a re-send answers 40
                 self._count("result.41")
-                return answer(self._base(data, 41, lang), http_status(41))
+                body = self._base(data, 41, lang)
+                self._remember(request, data, "pay", print_, body, http_status(41))
+                return answer(body, http_status(41))
             if self.state.faults.check("error_before_booking", PROVIDER):
                 self._count("faults.error_before_booking")
                 return answer(self._base(data, 10, lang), 503)

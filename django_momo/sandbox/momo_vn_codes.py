@@ -69,6 +69,13 @@ MESSAGES: dict[int, tuple[str, str]] = {
 PENDING_CODES = frozenset({7000, 7002, 9000})
 # Final failures a pay request can end in (booked as FAILED).
 FAILED_CODES = frozenset({99, 1001, 1007, 1008, 1100, 1507, 4001, 4002, 4003})
+# Codes MoMo marks "Final status: Yes" (result-code table), plus the disbursement codes this
+# sandbox books as final failures (MoMo documents no finality for 1008, 1100, 1507, 4003). A
+# re-send under the requestId of a final answer gets that answer again; of any other answer, 40.
+FINAL_CODES = frozenset(
+    {0, 98, 99, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1017, 1026, 1080, 1081, 1088, 2019,
+     4001, 4002, 4100}
+) | FAILED_CODES  # fmt: skip
 # Result codes the checkWallet magic numbers can produce (10 is answered with HTTP 503).
 VERIFY_CODES = frozenset({10, 99, 1007, 4001, 4002, 4003})
 
@@ -102,6 +109,11 @@ def message(code: int, lang: str) -> str:
 def http_status(code: int) -> int:
     """The HTTP status MoMo answers with for ``code``."""
     return _HTTP_STATUS.get(code, 200)
+
+
+def is_final(code: int) -> bool:
+    """True when MoMo answers a re-send of a request that ended in ``code`` with ``code`` again."""
+    return code in FINAL_CODES
 
 
 def ledger_status(code: int) -> str:

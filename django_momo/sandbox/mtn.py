@@ -26,7 +26,8 @@ Provider routes (strict like the real gateway):
   ``v1_0/accountholder/{type}/{id}/active|basicuserinfo``, ``v1_0/bc-authorize`` (form) ->
   ``oauth2/token/`` (``grant_type=urn:openid:params:grant-type:ciba``) -> ``oauth2/v1_0/userinfo``
   ("Sand Box").
-* Checks, in order: subscription key (401 APIM body), bearer token (401), ``X-Target-Environment``
+* Checks, in order: subscription key (401 APIM body), the gateway's quota and rate limit (faults
+  below), bearer token (401), ``X-Target-Environment``
   == ``sandbox`` (500 NOT_ALLOWED_TARGET_ENVIRONMENT), ``X-Reference-Id`` UUIDv4 (400),
   ``X-Callback-Url`` host == the API user's providerCallbackHost (500 INVALID_CALLBACK_URL_HOST),
   body fields (400: amount string ``^(0|[1-9]\\d{0,17})(\\.\\d{1,4})?$`` and > 0, non-empty
@@ -49,9 +50,22 @@ with successful collections and down with successful refunds.
 Callbacks: only when the creating POST carried ``X-Callback-Url``, once the payment is final;
 V1 operations call back with POST, V2 with PUT; the body is the status answer (no reference id).
 
-Faults: ``error_before_booking`` (503 SERVICE_UNAVAILABLE / 500 INTERNAL_PROCESSING_ERROR in turn,
-nothing booked) and ``lost_after_booking`` apply to creating POSTs, ``status_error`` (500) to
-status GETs.
+Faults (``/_sandbox/faults``; each counted in ``stats`` under ``faults``):
+
+* ``error_before_booking`` (503 SERVICE_UNAVAILABLE / 500 INTERNAL_PROCESSING_ERROR in turn,
+  nothing booked) and ``lost_after_booking`` (booked, connection closed) apply to creating POSTs,
+  ``status_error`` (500) to status GETs.
+* ``quota_exceeded`` / ``rate_limited``: a business request (creating POST, status GET,
+  balance, account holder, consent; never ``/token/`` or provisioning) with a valid subscription
+  key is refused by the gateway before anything is booked: 403 ``{"statusCode": 403, "message":
+  "Out of call volume quota. Quota will be replenished in 00:00:01."}`` / 429 ``{"statusCode":
+  429, "message": "Rate limit is exceeded. Try again in 1 seconds."}`` with ``Retry-After: 1``.
+* ``refuse_retry`` (``"answer"``: ``quota`` | ``rate_limit`` | ``bad_request`` | ``unauthorized``):
+  a creating POST whose reference is booked already, i.e. the retry of an answer that was lost,
+  gets that refusal instead of 409: the 403 or 429 above, 400 ``{"code": "PAYEE_NOT_FOUND",
+  "message": "Payee does not exist"}`` (``PAYER_NOT_FOUND`` / "Payer" for collections), or the
+  401 subscription-key body. The booking and its callback are untouched. A POST of a new
+  reference is never refused by it.
 
 Flags: ``--mtn-token-ttl`` (3600), ``--mtn-pending-seconds`` (2.0), ``--mtn-settle-seconds`` (0),
 ``--mtn-opening-balance`` (1000000), ``--mtn-reason-style string|object``.
@@ -100,7 +114,7 @@ class MtnProtocol(Protocol):
         self._overrides: dict[str, Any] = {}
         self._garbage: dict[str, Any] = {"next": 0, "kind": "html", "status": 500}
         self.accounts = Accounts()
-        self.payments = Payments(state, self.option)
+        self.payments = Payments(state, self.option, self.fault)
         self.consent = Consent(self)
 
     @classmethod
@@ -217,9 +231,21 @@ class MtnProtocol(Protocol):
         if not key or key not in wanted:
             raise wire.WireError(wire.subscription_denied())
 
+    def fault(self, kind: str) -> dict[str, str] | None:
+        """Draw the fault ``kind`` for this request; its extra keys (counted) when it fires."""
+        fired = self.state.faults.fire(kind, "mtn")
+        if fired is not None:
+            self.accounts.count_fault(kind)
+        return fired
+
     def business(self, request: Request, product: str, kind: str = "access") -> str:
-        """Check key, bearer token and target environment; returns the API user id."""
+        """Check key, gateway limits, bearer token and target environment; returns the API user."""
         self.subscription(request, product)
+        # The gateway counts calls per subscription key, before any token or wallet check.
+        if self.fault("quota_exceeded") is not None:
+            raise wire.WireError(wire.quota_exceeded())
+        if self.fault("rate_limited") is not None:
+            raise wire.WireError(wire.rate_limited())
         token, error = self.accounts.check_bearer(
             request.headers.get("Authorization"), product, kind
         )
@@ -330,7 +356,7 @@ class MtnProtocol(Protocol):
         self, request: Request, product: str, version: str, resource: str, ref: str
     ) -> Response:
         user_id = self.business(request, product)
-        if self.state.faults.check("status_error", "mtn"):
+        if self.fault("status_error") is not None:
             return wire.wallet_error(
                 500, "INTERNAL_PROCESSING_ERROR", "An internal error occurred while processing."
             )

@@ -81,6 +81,7 @@ class Accounts:
         self._issued: Counter[tuple[str, str]] = Counter()
         self._oauth2_issued: Counter[tuple[str, str]] = Counter()
         self._requests: Counter[str] = Counter()
+        self._faults: Counter[str] = Counter()
         self._revocations = 0
         self.reset()
 
@@ -99,6 +100,7 @@ class Accounts:
             self._issued.clear()
             self._oauth2_issued.clear()
             self._requests.clear()
+            self._faults.clear()
             self._revocations = 0
 
     # -- API users ------------------------------------------------------------------------------
@@ -221,8 +223,13 @@ class Accounts:
         with self._lock:
             self._requests[endpoint] += 1
 
+    def count_fault(self, kind: str) -> None:
+        """Count one request that suffered the fault ``kind``."""
+        with self._lock:
+            self._faults[kind] += 1
+
     def stats(self) -> dict[str, Any]:
-        """Token issuances per product and API user, request counts per endpoint."""
+        """Token issuances per product and API user, request counts per endpoint, faults."""
 
         def nested(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
             out: dict[str, dict[str, int]] = {}
@@ -237,6 +244,7 @@ class Accounts:
                 "oauth2_token_issuances": nested(self._oauth2_issued),
                 "requests": dict(self._requests),
                 "requests_total": sum(self._requests.values()),
+                "faults": dict(self._faults),
                 "live_tokens": len(self._tokens),
                 "revocations": self._revocations,
                 "api_users": len(self._users),

@@ -81,9 +81,15 @@ def callback_method(version: str) -> str:
 class Payments:
     """Books payments in the shared ledger and settles them; all state under the ledger lock."""
 
-    def __init__(self, state: SandboxState, option: Callable[[str, Any], Any]) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        option: Callable[[str, Any], Any],
+        fault: Callable[[str], dict[str, str] | None],
+    ) -> None:
         self.state = state
         self.option = option
+        self.fault = fault
         self.ledger = state.ledger
         self._balances: dict[tuple[str, str], Decimal] = {}
         self._refunded: dict[str, Decimal] = {}
@@ -152,11 +158,14 @@ class Payments:
                         operation=op.name,
                         first_operation=existing.operation,
                     )
+                refusal = self.fault("refuse_retry")
+                if refusal is not None:
+                    return wire.retry_refusal(refusal["answer"], op.party_field)
                 return wire.duplicate_reference()
             if refund_of is not None:
                 original = self._refundable(refund_of, user_id, amount)
                 party = dict(original.party)
-            if self.state.faults.check("error_before_booking", "mtn"):
+            if self.fault("error_before_booking") is not None:
                 return self._fault_answer()
             if any(m is not None and "&" in m for m in messages.values()):
                 # MTN accepts these, then drops them: a later status query says 404.
@@ -186,7 +195,7 @@ class Payments:
             if refund_of is not None:
                 self._refunded[refund_of] = self._refunded.get(refund_of, Decimal(0)) + amount
         self._schedule(entry, party)
-        if self.state.faults.check("lost_after_booking", "mtn"):
+        if self.fault("lost_after_booking") is not None:
             raise DropConnection()
         return Response.empty(202)
 

@@ -30,6 +30,12 @@ SUBSCRIPTION_DENIED = (
     "Access denied due to invalid subscription key. "
     "Make sure to provide a valid key for an active subscription."
 )
+# The API gateway's answers when a subscription has used up its call volume quota or exceeds its
+# rate limit: the call never reaches the wallet platform. MTN documents neither body; these are
+# the gateway's own wording, with the shortest wait it would name.
+QUOTA_EXCEEDED = "Out of call volume quota. Quota will be replenished in 00:00:01."
+RATE_LIMITED = "Rate limit is exceeded. Try again in 1 seconds."
+RETRY_AFTER_SECONDS = 1
 
 # The front web server's page for a bodyless POST without Content-Length (observed as HTML).
 LENGTH_REQUIRED_HTML = (
@@ -61,9 +67,37 @@ class WireError(Exception):
         self.response = response
 
 
-def apim_error(status: int, message: str) -> Response:
+def apim_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """Azure APIM gateway family: ``{"statusCode", "message"}``."""
-    return Response.json({"statusCode": status, "message": message}, status=status)
+    return Response.json({"statusCode": status, "message": message}, status=status,
+                         headers=headers)  # fmt: skip
+
+
+def quota_exceeded() -> Response:
+    """403 from the gateway: the subscription's call volume quota is used up."""
+    return apim_error(403, QUOTA_EXCEEDED)
+
+
+def rate_limited() -> Response:
+    """429 from the gateway, with ``Retry-After``."""
+    return apim_error(429, RATE_LIMITED, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def retry_refusal(answer: str, party_field: str) -> Response:
+    """The ``refuse_retry`` fault's answer to a re-sent POST of a booked reference.
+
+    Each is a refusal a client may read as "refused for good" although the first attempt was
+    booked: the gateway's quota (403), rate limit (429) or subscription key (401) answers, or a
+    wallet error naming the party as unknown (400 ``PAYEE_NOT_FOUND`` / ``PAYER_NOT_FOUND``).
+    """
+    if answer == "rate_limit":
+        return rate_limited()
+    if answer == "unauthorized":
+        return subscription_denied()
+    if answer == "bad_request":
+        who = "payer" if party_field == "payer" else "payee"
+        return wallet_error(400, f"{who.upper()}_NOT_FOUND", f"{who.capitalize()} does not exist")
+    return quota_exceeded()
 
 
 def subscription_denied() -> Response:
