@@ -1,8 +1,11 @@
 """End to end: real ``db_worker`` processes pay 300 payouts through a faulty sandbox.
 
 The sandbox adds latency, fails 10% of creating requests before booking, loses 10% of answers
-after booking, drops 20% and duplicates 20% of callbacks. Whatever happens, every payout must
-end final, nothing may be paid twice, and each record must agree with the sandbox's ledger.
+after booking, refuses half of the retries of a lost POST (the API gateway's 403 quota instead
+of 409), drops 20% and duplicates 20% of callbacks. Then an operator retries every failed payout,
+double-clicks, and retries the retries. Whatever happens, every payout must end final, nothing
+may be paid twice, a retry chain never has two live payouts, and each record must agree with
+the sandbox's ledger.
 """
 
 from __future__ import annotations
@@ -99,6 +102,23 @@ def late_sweep_if_only_unknown_left() -> None:
         services.reconcile(now=timezone.now() + SENDING_GRACE, actor="command:late-sweep")
 
 
+def settle_all(workers: list[subprocess.Popen[bytes]], log_dir: Path, deadline: float) -> None:
+    """Wait until every payout is final, sweeping now and then, as a cron job would."""
+    next_sweep = time.monotonic() + 15
+    while Transfer.objects.exclude(status__in=FINAL_STATUSES).exists():
+        dead = [p for p in workers if p.poll() is not None]
+        assert not dead, "a worker died:\n" + "\n".join(
+            (log_dir / f"worker-{workers.index(p)}.log").read_text() for p in dead
+        )
+        if time.monotonic() > deadline:
+            return
+        if time.monotonic() > next_sweep:
+            call_command("momo_reconcile", stdout=StringIO())
+            late_sweep_if_only_unknown_left()
+            next_sweep = time.monotonic() + 10
+        time.sleep(0.5)
+
+
 def test_workers_settle_every_payout_exactly_once(
     settings: Any, momo_sandbox: Any, live_server: Any, tmp_path: Path
 ) -> None:
@@ -115,6 +135,7 @@ def test_workers_settle_every_payout_exactly_once(
         latency_ms=20,
         error_before_booking={"rate": 0.1},
         lost_after_booking={"rate": 0.1},
+        refuse_retry={"rate": 0.5, "answer": "quota"},
     )
     sandbox.control.set_callbacks(drop_rate=0.2, duplicate_rate=0.2)
 
@@ -135,21 +156,23 @@ def test_workers_settle_every_payout_exactly_once(
     tasks.enqueue_send_many(Transfer, [t.pk for t in momo])  # fan-out through the workers
 
     workers = [start_worker(n, env, tmp_path) for n in range(WORKERS)]
+    retried: list[Transfer] = []
     try:
         deadline = time.monotonic() + DEADLINE_SECONDS
-        next_sweep = time.monotonic() + 15
-        while Transfer.objects.exclude(status__in=FINAL_STATUSES).exists():
-            dead = [p for p in workers if p.poll() is not None]
-            assert not dead, "a worker died:\n" + "\n".join(
-                (tmp_path / f"worker-{workers.index(p)}.log").read_text() for p in dead
-            )
-            if time.monotonic() > deadline:
-                break
-            if time.monotonic() > next_sweep:
-                call_command("momo_reconcile", stdout=StringIO())
-                late_sweep_if_only_unknown_left()
-                next_sweep = time.monotonic() + 10
-            time.sleep(0.5)
+        settle_all(workers, tmp_path, deadline)
+        # The operator retries every failed payout (twice: a double click), then once more
+        # each retry that failed too; a retry of the original while its retry is live is refused.
+        for round_ in range(2):
+            failed = Transfer.objects.filter(status="failed").order_by("pk")
+            for t in failed.filter(retry_of__isnull=(round_ == 0)):
+                new = services.retry_transfer(t.pk, actor="user:operator")
+                assert services.retry_transfer(t.pk, actor="user:operator").pk == new.pk
+                if t.chain_root_id is not None:
+                    with pytest.raises(services.InvalidTransition):
+                        services.retry_transfer(t.chain_root_id, actor="user:operator")
+                retried.append(new)
+                tasks.enqueue_send(new)
+            settle_all(workers, tmp_path, deadline)
     finally:
         stop_workers(workers)
 
@@ -162,7 +185,15 @@ def test_workers_settle_every_payout_exactly_once(
     assert ledger["violations"] == []
     booked = {e["reference"]: e for e in ledger["entries"]}
     records = list(Transfer.objects.order_by("pk"))
-    assert len(records) == 2 * PAYOUTS_PER_PROVIDER
+    assert retried, "no payout was retried"
+    assert len(records) == 2 * PAYOUTS_PER_PROVIDER + len(retried)
+    # A chain (a payout and all its retries) has at most one successful payout.
+    roots: dict[int, int] = {}
+    for t in records:
+        if t.status == "successful":
+            root = t.chain_root_id or t.pk
+            roots[root] = roots.get(root, 0) + 1
+    assert max(roots.values()) == 1
     mismatched = [
         (t.external_id, t.status, booked.get(t.reference, {}).get("status"))
         for t in records
@@ -176,5 +207,6 @@ def test_workers_settle_every_payout_exactly_once(
     faults = sandbox.control.get("/_sandbox/faults")
     assert faults["error_before_booking"]["fired"] > 0
     assert faults["lost_after_booking"]["fired"] > 0
+    assert faults["refuse_retry"]["fired"] > 0
     statuses = {t.status for t in records}
     assert statuses == {"successful", "failed"}
