@@ -280,8 +280,10 @@ def refresh_payment(model: type[P], pk: int, *, actor: str, now: datetime | None
     else:
         answer = _mtn_resolve(model, payment, stale=stale)
     crash_point("refresh.after_http")
-    if answer.status == S.UNKNOWN and payment.status != S.SENDING:
-        answer.status = ""  # nothing learnt: a pending payment stays pending
+    if answer.status == S.UNKNOWN and (payment.status != S.SENDING or not stale):
+        # Nothing learnt: a pending payment stays pending, and a young `sending` row stays
+        # its sender's to settle (we only asked because a callback came).
+        answer.status = ""
     return _apply(model, payment, answer, actor=actor, allowed_from=UNRESOLVED, now=now)
 
 
