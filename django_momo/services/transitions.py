@@ -109,6 +109,8 @@ def transition(
             if to in FINAL_STATUSES:
                 updates.setdefault("finished_at", now)
                 updates["next_check_at"] = None
+                # A final payment waits for nobody; why it was flagged stays in the audit trail.
+                updates["attention"] = ""
             if not model._default_manager.filter(pk=pk, status=current).update(**updates):
                 continue  # another writer moved it between the read and the update: re-read
             StatusChange.objects.create(
