@@ -30,39 +30,55 @@ except ImportError:  # the schema is optional
 AMOUNT_SCHEMA = {
     "type": "string",
     "format": "decimal",
-    "pattern": r"^[0-9]{1,18}(\.[0-9]{1,4})?$",
+    "pattern": r"^(0|[1-9][0-9]{0,17})(\.[0-9]{1,4})?$",
     "example": "12.50",
 }
 
 
 @extend_schema_field(AMOUNT_SCHEMA)
 class AmountField(serializers.Field):
-    """An amount as a string (``"12.50"``) or a JSON number read as ``Decimal``; never a float.
+    """An amount as a JSON string (``"12.50"``) or a JSON integer; never a float, never trimmed.
 
-    The text is passed on as given: the services check it against the currency's minor units.
+    The value is passed on exactly as sent: ``money.to_amount`` in the services checks it
+    against the currency's minor units, so the API and every other face refuse the same input.
     """
 
     default_error_messages = {
-        "invalid": 'must be a decimal number given as a string, e.g. "12.50"',
+        "invalid": 'must be a string of digits, e.g. "1000" or "1000.50"',
+        "number": (
+            'send the amount as a JSON string, e.g. "1000.50": a JSON number with a fraction '
+            "or an exponent is a float"
+        ),
         "max_length": "must be at most 40 characters",
     }
 
-    def to_internal_value(self, data: Any) -> str:
-        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
+    def to_internal_value(self, data: Any) -> str | int:
+        if isinstance(data, Decimal | float):
+            # The API's parser reads JSON numbers with a fraction or exponent as Decimal.
+            self.fail("number")
+        if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
-        text = str(data).strip()
-        if len(text) > 40:
+        if isinstance(data, str) and len(data) > 40:
             self.fail("max_length")
-        try:
-            value = Decimal(text)
-        except ArithmeticError:
-            self.fail("invalid")
-        if not value.is_finite():
-            self.fail("invalid")
-        return text
+        return data
 
     def to_representation(self, value: Any) -> str:
         return str(value)
+
+
+class ExactCharField(serializers.CharField):
+    """A JSON string taken exactly as sent: no trimming, and a number is not turned into text."""
+
+    default_error_messages = {"not_a_string": "must be a JSON string"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -117,18 +133,23 @@ class _NewPaymentSerializer(serializers.Serializer):
     """Input fields shared by new payouts and payment requests."""
 
     account = serializers.CharField(max_length=64, help_text="Name of a configured account.")
-    party_id = serializers.CharField(
-        max_length=64, help_text="Phone number (MSISDN), e-mail, party code or wallet/bank no."
+    party_id = ExactCharField(
+        max_length=64,
+        help_text="MTN: MSISDN digits with the country code (256772123456), e-mail or party code; "
+        "MoMo: wallet 0xxxxxxxxx or bank account/card number. Refused, never rewritten.",
     )
-    amount = AmountField(help_text='Decimal string in the currency\'s minor units, e.g. "12.50".')
-    currency = serializers.CharField(
+    amount = AmountField(
+        help_text='Plain digits with an optional "." and at most the currency\'s minor units of '
+        'decimals, as a string, e.g. "1000" or "12.50"; no exponent, sign, spaces or separators.'
+    )
+    currency = ExactCharField(
         max_length=3, required=False, help_text="Defaults to the account's currency."
     )
-    external_id = serializers.CharField(
+    external_id = ExactCharField(
         max_length=64, help_text="The shop's own reference, unique per account."
     )
-    message = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    message = ExactCharField(max_length=255, required=False, allow_blank=True)
+    note = ExactCharField(max_length=160, required=False, allow_blank=True)
     hold = serializers.BooleanField(
         default=False, help_text="true: store the payment for an operator instead of sending it."
     )
@@ -139,8 +160,8 @@ class TransferCreateSerializer(_NewPaymentSerializer):
 
     operation = serializers.ChoiceField(choices=TransferOperation.choices)
     party_type = serializers.ChoiceField(choices=PartyType.choices, required=False)
-    party_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    bank_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    party_name = ExactCharField(max_length=255, required=False, allow_blank=True)
+    bank_code = ExactCharField(max_length=32, required=False, allow_blank=True)
 
 
 class CollectionCreateSerializer(_NewPaymentSerializer):
@@ -153,8 +174,8 @@ class RefundCreateSerializer(serializers.Serializer):
     """A new refund of a successful collection; without ``amount`` all that remains."""
 
     amount = AmountField(required=False)
-    external_id = serializers.CharField(max_length=64, required=False)
-    note = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    external_id = ExactCharField(max_length=64, required=False)
+    note = ExactCharField(max_length=160, required=False, allow_blank=True)
     hold = serializers.BooleanField(default=False)
 
 

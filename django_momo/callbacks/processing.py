@@ -63,7 +63,8 @@ def process_mtn(callback: Callback) -> Decision:
     if raw.strip():
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # RecursionError: nested deeper than the parser follows ("[" * 5000), not JSON to us.
             data = None
         if not isinstance(data, dict):
             return Decision(V.MALFORMED, 400, error="body is not a JSON object")

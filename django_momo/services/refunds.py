@@ -72,7 +72,7 @@ def create_refund(
     ext = clean_external_id(external_id)
     value = clean_amount(amount, collection.currency) if amount is not None else None
     try:
-        text = mtn_check.validate_message((note or "").strip() or DEFAULT_NOTE, "note")
+        text = mtn_check.validate_message(note or DEFAULT_NOTE, "note")
     except InvalidInputError as exc:
         raise InvalidRequest("note", exc.message.removeprefix("note: ")) from None
     existing = Refund.objects.filter(account=collection.account, external_id=ext).first()

@@ -11,7 +11,8 @@ from django_momo.money import AmountError, format_amount, format_display, minor_
         ("100", "EUR", Decimal("100.00")),
         (Decimal("12.5"), "eur", Decimal("12.50")),
         (1000, "VND", Decimal("1000")),
-        (" 7 ", "UGX", Decimal("7")),
+        ("7", "UGX", Decimal("7")),
+        (Decimal("12.5000"), "EUR", Decimal("12.50")),  # a DecimalField's scale, value exact
     ],
 )
 def test_to_amount_accepts_exact_amounts(value, currency, expected):
@@ -22,7 +23,8 @@ def test_to_amount_accepts_exact_amounts(value, currency, expected):
     ("value", "currency", "message"),
     [
         (0.1, "EUR", "not a float"),
-        (True, "EUR", "not a float"),
+        (True, "EUR", "not a boolean"),
+        (" 7 ", "UGX", "contains spaces"),
         ("1.5", "UGX", "whole numbers"),
         ("500.000", "VND", "whole numbers"),
         ("1.00", "UGX", "whole numbers"),
@@ -32,7 +34,8 @@ def test_to_amount_accepts_exact_amounts(value, currency, expected):
         ("-5", "EUR", "greater than zero"),
         ("NaN", "EUR", "finite"),
         ("abc", "EUR", "not a number"),
-        ("1e30", "EUR", "too large"),
+        ("1e30", "EUR", "exponent notation"),
+        ("1" * 19, "EUR", "too large"),
         ("5", "XYZ", "unsupported currency"),
         ("5", "EU", "three-letter"),
         (None, "EUR", "got NoneType"),

@@ -1,7 +1,8 @@
 """Input rules for MoMo Disbursement requests, checked before any HTTP call.
 
 Every failure raises ``InvalidInputError`` naming the field. Values are never silently changed
-(no trimming, no phone-number rewriting): what is validated is exactly what gets signed.
+(no trimming, no phone-number rewriting): what is validated is exactly what gets signed. Patterns
+are matched with ``fullmatch``: ``$`` alone would let a trailing newline through.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def order_id(value: object, field: str = "order_id") -> str:
         raise InvalidInputError(field, "must not be empty")
     if len(text) > ORDER_ID_MAX:
         raise InvalidInputError(field, f"at most {ORDER_ID_MAX} characters, got {len(text)}")
-    if not ORDER_ID_RE.match(text):
+    if not ORDER_ID_RE.fullmatch(text):
         raise InvalidInputError(
             field, "letters and digits, optionally joined by '-', '_' or '.', nothing else"
         )
@@ -78,7 +79,7 @@ def request_id(value: object, field: str = "request_id") -> str:
         raise InvalidInputError(field, "must not be empty")
     if len(text) > REQUEST_ID_MAX:
         raise InvalidInputError(field, f"at most {REQUEST_ID_MAX} characters, got {len(text)}")
-    if not REQUEST_ID_RE.match(text):
+    if not REQUEST_ID_RE.fullmatch(text):
         raise InvalidInputError(field, "letters, digits, '-', '_', '.' and ':' only")
     return text
 
@@ -131,19 +132,30 @@ def order_info(value: object) -> str:
 
 
 def wallet_id(value: object, field: str = "wallet_id") -> str:
-    """A MoMo wallet number in local format ``0xxxxxxxxx`` (10 digits)."""
+    """A MoMo wallet number in local format ``0xxxxxxxxx`` (10 digits), exactly as given."""
     text = _text(field, value)
-    if not WALLET_ID_RE.match(text):
-        raise InvalidInputError(
-            field, "must be a local phone number of 10 digits starting with 0, e.g. 0901234567"
-        )
-    return text
+    if WALLET_ID_RE.fullmatch(text):
+        return text
+    if "+" in text or text.startswith("84"):
+        why = "is in international format: write 0 instead of +84"
+    elif any(char.isspace() for char in text):
+        why = "contains spaces"
+    elif not (text.isascii() and text.isdigit()):
+        why = "is not made of the digits 0-9 only"
+    else:
+        why = f"has {len(text)} digits" if text.startswith("0") else "does not start with 0"
+    shown = repr(text) if len(text) <= 40 else repr(text[:40] + "...")
+    raise InvalidInputError(
+        field,
+        f"must be the wallet's phone number in local format, 10 digits starting with 0 and no "
+        f"spaces, e.g. 0901234567; {shown} {why}",
+    )
 
 
 def personal_id(value: object) -> str:
     """A Vietnamese national ID number: 9 (CMND) or 12 (CCCD) digits, leading zeros kept."""
     text = _text("personal_id", value)
-    if not PERSONAL_ID_RE.match(text):
+    if not PERSONAL_ID_RE.fullmatch(text):
         raise InvalidInputError("personal_id", "must be 9 or 12 digits")
     return text
 
@@ -156,23 +168,27 @@ def holder_name(value: object, field: str = "holder_name") -> str:
 def bank_account_no(value: object) -> str:
     """A bank account number: 5 to 20 digits."""
     text = _text("bank_account_no", value)
-    if not BANK_ACCOUNT_RE.match(text):
-        raise InvalidInputError("bank_account_no", "must be 5 to 20 digits")
+    if not BANK_ACCOUNT_RE.fullmatch(text):
+        raise InvalidInputError(
+            "bank_account_no", "must be 5 to 20 digits 0-9, without spaces or dashes"
+        )
     return text
 
 
 def bank_card_no(value: object) -> str:
     """A domestic bank card number: 12 to 19 digits."""
     text = _text("bank_card_no", value)
-    if not BANK_CARD_RE.match(text):
-        raise InvalidInputError("bank_card_no", "must be 12 to 19 digits")
+    if not BANK_CARD_RE.fullmatch(text):
+        raise InvalidInputError(
+            "bank_card_no", "must be 12 to 19 digits 0-9, without spaces or dashes"
+        )
     return text
 
 
 def bank_code(value: object) -> str:
     """MoMo's bank code, e.g. ``VCB``, ``ACB``, ``BIDV``, ``CTG`` (upper case)."""
     text = _text("bank_code", value)
-    if not BANK_CODE_RE.match(text):
+    if not BANK_CODE_RE.fullmatch(text):
         raise InvalidInputError("bank_code", "must be 2 to 20 upper-case letters or digits")
     return text
 

@@ -1,14 +1,17 @@
 """Input checks run before any MTN call: a bad field raises ``InvalidInputError`` naming it.
 
-Choices (documented in the README):
+Refuse, never repair: a value not written the documented way is refused, never trimmed or
+rewritten, so what MTN receives is exactly what the caller gave. Choices (documented in the
+README):
 
-* MSISDN: digits with the country code, 8 to 15 of them, no leading 0. Spaces and one leading
-  ``+`` are removed (``"+256 772 123456"`` -> ``"256772123456"``); anything else is refused.
+* MSISDN: ASCII digits with the country code, 8 to 15 of them, no leading 0, no ``+``, no spaces
+  (``"256772123456"``; ``"+256 772 123456"`` and the local ``"0772123456"`` are refused).
   MTN's sandbox test numbers (``46733123450`` ...) pass as they are: no country is forced.
-* payerMessage / payeeNote: non-empty, at most 160 characters; ``'`` and ``&`` are refused
-  (MTN answers 400 to an apostrophe and silently drops a request containing ``&``). They are
-  refused rather than cleaned up, so what the payer's history shows is what the caller wrote.
-* References: UUID version 4, sent in lower-case canonical form.
+* E-mail and party code (a UUID, ``8-4-4-4-12`` hex digits) as given, without spaces.
+* payerMessage / payeeNote: non-empty, at most 160 characters, no leading or trailing spaces;
+  ``'`` and ``&`` are refused (MTN answers 400 to an apostrophe and silently drops a request
+  containing ``&``), so what the payer's history shows is what the caller wrote.
+* References: UUID version 4, sent in lower-case canonical form (UUIDs ignore case).
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ PARTY_ID_TYPES = ("MSISDN", "EMAIL", "PARTY_CODE", "ALIAS")
 ACCOUNT_HOLDER_ID_TYPES = ("msisdn", "email", "party_code")
 
 _MSISDN_RE = re.compile(r"[1-9][0-9]{7,14}")
+MSISDN_FORMAT = (
+    "MSISDN must be digits only with the country code, no '+' or spaces, e.g. 256772123456"
+)
 _EMAIL_RE = re.compile(r"[^@\s/]+@[^@\s/]+\.[^@\s/]+")
+_UUID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -39,8 +48,12 @@ def validate_reference_id(value: object, field: str = "reference_id") -> str:
     if isinstance(value, uuid.UUID):
         parsed = value
     elif isinstance(value, str):
+        if not _UUID_RE.fullmatch(value):
+            raise InvalidInputError(
+                field, f"must be a UUID version 4 (8-4-4-4-12 hex digits), got {value!r}"
+            )
         try:
-            parsed = uuid.UUID(value.strip())
+            parsed = uuid.UUID(value)
         except ValueError:
             raise InvalidInputError(field, f"must be a UUID version 4, got {value!r}") from None
     else:
@@ -51,18 +64,23 @@ def validate_reference_id(value: object, field: str = "reference_id") -> str:
 
 
 def validate_msisdn(value: object, field: str = "msisdn") -> str:
-    """Digits with the country code (spaces and one leading ``+`` removed)."""
+    """ASCII digits with the country code, exactly as given (nothing is removed or added)."""
     if not isinstance(value, str):
-        raise InvalidInputError(field, "must be a string of digits with the country code")
-    text = value.strip().replace(" ", "")
-    if text.startswith("+"):
-        text = text[1:]
-    if not _MSISDN_RE.fullmatch(text):
-        raise InvalidInputError(
-            field,
-            f"must be 8-15 digits with the country code, no leading 0, got {value!r}",
-        )
-    return text
+        raise InvalidInputError(field, f"{MSISDN_FORMAT}, given as a string")
+    if _MSISDN_RE.fullmatch(value):
+        return value
+    if not value:
+        why = "is empty"
+    elif "+" in value or any(char.isspace() for char in value):
+        why = "contains a '+' or spaces"
+    elif not (value.isascii() and value.isdigit()):
+        why = "is not made of the digits 0-9 only"
+    elif value.startswith("0"):
+        why = "is in local format: replace the leading 0 with the country code"
+    else:
+        why = f"has {len(value)} digits, not 8 to 15"
+    shown = repr(value) if len(value) <= 40 else repr(value[:40] + "...")
+    raise InvalidInputError(field, f"{MSISDN_FORMAT}; {shown} {why}")
 
 
 def validate_party(party_id: object, party_id_type: str, field: str) -> dict[str, str]:
@@ -73,9 +91,12 @@ def validate_party(party_id: object, party_id_type: str, field: str) -> dict[str
     if kind == "MSISDN":
         ident = validate_msisdn(party_id, field)
     elif kind == "EMAIL":
-        if not isinstance(party_id, str) or not _EMAIL_RE.fullmatch(party_id.strip()):
-            raise InvalidInputError(field, f"must be an e-mail address, got {party_id!r}")
-        ident = party_id.strip()
+        if not isinstance(party_id, str) or not _EMAIL_RE.fullmatch(party_id):
+            raise InvalidInputError(
+                field,
+                f"must be an e-mail address without spaces, e.g. a@example.com, got {party_id!r}",
+            )
+        ident = party_id
     elif kind == "PARTY_CODE":
         ident = _uuid_any_version(party_id, field)
     else:
@@ -94,11 +115,17 @@ def validate_account_holder(account: object, account_type: str) -> tuple[str, st
     return kind, party["partyId"]
 
 
+def _no_edge_spaces(value: str, field: str) -> str:
+    if value != value.strip():
+        raise InvalidInputError(field, "must not start or end with spaces")
+    return value
+
+
 def validate_message(value: object, field: str) -> str:
     """A payerMessage / payeeNote: non-empty, <= 160 characters, no ``'`` or ``&``."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a non-empty string")
-    text = value.strip()
+    text = _no_edge_spaces(value, field)
     if len(text) > MESSAGE_MAX_LENGTH:
         raise InvalidInputError(
             field, f"must be at most {MESSAGE_MAX_LENGTH} characters, got {len(text)}"
@@ -115,7 +142,7 @@ def validate_text(value: object, field: str, *, max_length: int = EXTERNAL_ID_MA
     """A non-empty single-line string of at most ``max_length`` characters."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a non-empty string")
-    text = value.strip()
+    text = _no_edge_spaces(value, field)
     if len(text) > max_length:
         raise InvalidInputError(field, f"must be at most {max_length} characters")
     if _CONTROL_RE.search(text):
@@ -168,7 +195,8 @@ def validate_host(value: object, field: str = "provider_callback_host") -> str:
 
 
 def _uuid_any_version(value: object, field: str) -> str:
-    try:
-        return str(uuid.UUID(str(value).strip()))
-    except ValueError:
-        raise InvalidInputError(field, f"must be a UUID, got {value!r}") from None
+    if not isinstance(value, str) or not _UUID_RE.fullmatch(value):
+        raise InvalidInputError(
+            field, f"must be a UUID written as 8-4-4-4-12 hex digits, got {value!r}"
+        )
+    return value
