@@ -5,6 +5,10 @@ the currency, the amount (``django_momo.money``: minor units, provider limits), 
 wallet and the bank details, and its ``InvalidRequest`` names the field;
 :meth:`NewPayoutForm.add_service_error` puts that message under the field it names. The refund
 form parses its amount with ``django_momo.money`` too.
+
+The amount and the phone or wallet number are passed on exactly as typed (``strip=False``, no
+localisation): ``"1,000"``, ``"1 000"`` or ``" 25 "`` is refused with a message saying how to
+write it, never read as a number the operator did not see.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def new_external_id(prefix: str = "admin") -> str:
 
 def parse_amount(text: str, currency: str) -> Decimal:
     """The amount as typed, checked against the currency's minor units; ``AmountError`` if not."""
-    return to_amount(text.strip(), currency)
+    return to_amount(text, currency)
 
 
 class NewPayoutForm(forms.Form):
@@ -45,6 +49,7 @@ class NewPayoutForm(forms.Form):
     party_id = forms.CharField(
         label=_("Phone number or wallet"),
         max_length=64,
+        strip=False,
         help_text=_(
             "MTN: the number in international format, digits only (e.g. 256772123456). "
             "MoMo: the wallet's phone number (0xxxxxxxxx); for bank payouts the account or "
@@ -59,7 +64,11 @@ class NewPayoutForm(forms.Form):
         label=_("Bank code"), max_length=32, required=False,
         help_text=_("MoMo bank payouts only: the bank's code, e.g. VCB."),
     )  # fmt: skip
-    amount = forms.CharField(label=_("Amount"), max_length=32)
+    amount = forms.CharField(
+        label=_("Amount"), max_length=32, strip=False,
+        help_text=_("Plain digits with an optional '.', e.g. 1000 or 1000.50; no spaces or "
+                    "thousands separators."),
+    )  # fmt: skip
     currency = forms.CharField(
         label=_("Currency"), max_length=3, required=False,
         help_text=_("Leave empty for the account's currency."),
@@ -98,10 +107,10 @@ class NewPayoutForm(forms.Form):
         return {
             "account": data["account"],
             "operation": data["operation"],
-            "party_id": data["party_id"].strip(),
+            "party_id": data["party_id"],
             # Passed as typed: ``money.to_amount`` in the services parses it for the currency
-            # they settle on, with no guessing about thousands separators.
-            "amount": data["amount"].strip(),
+            # they settle on, with no guessing about thousands separators or spaces.
+            "amount": data["amount"],
             "external_id": data["external_id"].strip(),
             "currency": data["currency"].strip() or None,
             "party_type": data["party_type"] or None,
@@ -146,7 +155,7 @@ class RefundForm(forms.Form):
     """Full refund (no amount) or a given amount from each selected collection."""
 
     amount = forms.CharField(
-        label=_("Amount"), max_length=32, required=False,
+        label=_("Amount"), max_length=32, required=False, strip=False,
         help_text=_("Empty: refund all that remains of each collection."),
     )  # fmt: skip
     note = forms.CharField(label=_("Note to the payer"), max_length=160, required=False)
@@ -166,7 +175,7 @@ class RefundForm(forms.Form):
         return nonce
 
     def clean_amount(self) -> Decimal | None:
-        text = str(self.cleaned_data.get("amount") or "").strip()
+        text = str(self.cleaned_data.get("amount") or "")
         if not text:
             return None
         if len(self.currencies) != 1:
