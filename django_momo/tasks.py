@@ -210,7 +210,13 @@ def summary_as_dict(summary: services.ReconcileSummary) -> dict[str, int]:
     counts = {"checked": summary.checked}
     for status in (PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED, PaymentStatus.CANCELLED):
         counts[str(status)] = summary.resolved.get(status, 0)
-    counts.update(still_pending=summary.still_pending, errors=summary.errors)
+    counts.update(
+        still_pending=summary.still_pending,
+        errors=summary.errors,
+        sent=summary.sent,
+        flagged=summary.flagged,
+        needs_attention=summary.needs_attention,
+    )
     return counts
 
 

@@ -398,7 +398,7 @@ def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
     actor, kwargs = actor_of(request), form.service_kwargs()
     done: list[Any] = []
     failures: list[str] = []
-    for row in eligible.order_by("pk").only("pk", "external_id"):
+    for row in eligible.select_related(None).order_by("pk").only("pk", "external_id"):
         try:
             done.append(services.resolve_manually(model, row.pk, actor=actor, **kwargs))
         except services.InvalidRequest as exc:

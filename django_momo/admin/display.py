@@ -8,14 +8,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.cache import cache
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from django_momo.conf import momo_settings
-from django_momo.models import PaymentStatus
+from django_momo.models import FINAL_STATUSES, Attention, PaymentStatus
 from django_momo.money import AmountError, format_display
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,30 @@ def status_badge(status: str) -> SafeString:
     except ValueError:
         label = status
     return format_html('<span class="momo-badge momo-badge-{}">{}</span>', status, label)
+
+
+# Short labels for the changelist; the model's choices say the reason in full.
+ATTENTION_SHORT = {
+    Attention.OVERDUE.value: _("overdue"),
+    Attention.STOPPED.value: _("checks stopped"),
+    Attention.MISMATCH.value: _("mismatch"),
+}
+
+
+def attention_badge(attention: str, status: str = "") -> SafeString | str:
+    """A small badge for a payment waiting for an operator; empty once it is final or unflagged."""
+    if not attention or status in FINAL_STATUSES:
+        return ""
+    try:
+        reason = Attention(attention)
+    except ValueError:
+        return format_html('<span class="momo-attention">{}</span>', attention)
+    return format_html(
+        '<span class="momo-attention momo-attention-{}" title="{}">{}</span>',
+        attention,
+        reason.label,
+        ATTENTION_SHORT.get(attention, reason.label),
+    )
 
 
 def display_amount(amount: Decimal | None, currency: str) -> str:
@@ -70,6 +94,33 @@ class CurrencyFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         return queryset.filter(currency=value) if value else queryset
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """Unfinished payments flagged for an operator, by reason (``services.needing_attention``)."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+    YES, NO = "yes", "no"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (self.YES, _("Yes")),
+            *ATTENTION_SHORT.items(),
+            (self.NO, _("No")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        # A final payment needs nobody, whatever flag it was left with.
+        unfinished = queryset.exclude(status__in=list(FINAL_STATUSES))
+        if value == self.YES:
+            return unfinished.exclude(attention="")
+        if value in ATTENTION_SHORT:
+            return unfinished.filter(attention=value)
+        if value == self.NO:
+            return queryset.filter(Q(attention="") | Q(status__in=list(FINAL_STATUSES)))
+        return queryset
 
 
 def account_balances() -> list[dict[str, Any]]:

@@ -25,8 +25,10 @@ from django_momo.models import (
 from . import actions
 from .display import (
     AccountFilter,
+    AttentionFilter,
     CurrencyFilter,
     account_balances,
+    attention_badge,
     display_amount,
     payment_link,
     status_badge,
@@ -44,6 +46,8 @@ HEADLINE_FIELDS = (
     "party_id", "party_name", "bank_code", "reference", "provider_transaction_id",
     "failure_code", "failure_message",
 )  # fmt: skip
+# Why the payment waits for an operator, when the sweep or the provider's answer flagged it.
+ATTENTION_FIELDS = ("attention", "attention_note", "flagged_at")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -123,12 +127,12 @@ class PaymentAdmin(admin.ModelAdmin):
     """What transfers, collections and refunds share: columns, filters, search, read-only rules."""
 
     list_display = [
-        "created_at", "account", "party", "amount_display", "status_badge", "external_id",
-        "reference",
+        "created_at", "account", "party", "amount_display", "status_badge", "attention_badge",
+        "external_id", "reference",
     ]  # fmt: skip
     list_display_links = ("created_at", "external_id")
     list_filter = (
-        "status", AccountFilter, "operation", CurrencyFilter,
+        "status", AttentionFilter, AccountFilter, "operation", CurrencyFilter,
         ("created_at", admin.DateFieldListFilter),
     )  # fmt: skip
     search_fields = ["=external_id", "=reference", "party_id", "=provider_transaction_id"]
@@ -153,13 +157,25 @@ class PaymentAdmin(admin.ModelAdmin):
     def status_badge(self, obj: Payment) -> SafeString:
         return status_badge(obj.status)
 
+    @admin.display(description=_("needs attention"), ordering="attention")
+    def attention_badge(self, obj: Payment) -> SafeString | str:
+        return attention_badge(obj.attention, obj.status)
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         # The rest of the fields are listed from the model, so a field added later shows up.
         rest = [
             f.name for f in self.model._meta.concrete_fields
-            if f.name not in (*HEADLINE_FIELDS, *HIDDEN_FIELDS, "id", "status", "amount")
+            if f.name not in (*HEADLINE_FIELDS, *ATTENTION_FIELDS, *HIDDEN_FIELDS, "id", "status",
+                              "amount")
         ]  # fmt: skip
-        return [(None, {"fields": HEADLINE_FIELDS}), (_("Details"), {"fields": rest})]
+        attention: dict[str, Any] = {"fields": ATTENTION_FIELDS}
+        if obj is None or not obj.attention:
+            attention["classes"] = ("collapse",)  # open only on a payment that was flagged
+        return [
+            (None, {"fields": HEADLINE_FIELDS}),
+            (_("Needs attention"), attention),
+            (_("Details"), {"fields": rest}),
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fieldsets = self.get_fieldsets(request, obj)
@@ -187,6 +203,7 @@ class TransferAdmin(PaymentAdmin):
         actions.refresh_transfers,
         actions.cancel_transfers,
         actions.retry_transfers,
+        actions.resolve_transfers,
     )
 
     def has_send_permission(self, request: HttpRequest) -> bool:
@@ -200,6 +217,9 @@ class TransferAdmin(PaymentAdmin):
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("django_momo.retry_transfer")
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("django_momo.resolve_transfer")
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -221,7 +241,7 @@ class CollectionAdmin(PaymentAdmin):
     """Money in; refunds start here."""
 
     inlines = (status_change_inline("collection"), callback_inline("collection"))
-    actions = (actions.refresh_collections, actions.refund_collections)
+    actions = (actions.refresh_collections, actions.refund_collections, actions.resolve_collections)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Collections are requested from the customer's checkout (API), not typed in here.
@@ -233,6 +253,9 @@ class CollectionAdmin(PaymentAdmin):
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("django_momo.refund_collection")
 
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("django_momo.resolve_collection")
+
 
 @admin.register(Refund)
 class RefundAdmin(PaymentAdmin):
@@ -243,7 +266,7 @@ class RefundAdmin(PaymentAdmin):
     raw_id_fields = ["created_by", "collection"]
     search_fields = [*PaymentAdmin.search_fields, "=collection__external_id"]
     inlines = (status_change_inline("refund"), callback_inline("refund"))
-    actions = (actions.refresh_refunds,)
+    actions = (actions.refresh_refunds, actions.resolve_refunds)
 
     @admin.display(description=_("collection"))
     def collection_link(self, obj: Refund) -> SafeString | str:
@@ -254,6 +277,9 @@ class RefundAdmin(PaymentAdmin):
 
     def has_refresh_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("django_momo.refresh_refund")
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("django_momo.resolve_refund")
 
 
 @admin.register(StatusChange)

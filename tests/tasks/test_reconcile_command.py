@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from django_momo import tasks
 from django_momo.management.commands import momo_reconcile
@@ -45,9 +47,9 @@ def pending_transfers(n: int, **overrides: Any) -> list[Transfer]:
     return made
 
 
-def run(*args: str, stdout: StringIO | None = None) -> str:
+def run(*args: str, stdout: StringIO | None = None, stderr: StringIO | None = None) -> str:
     out = stdout or StringIO()
-    call_command("momo_reconcile", *args, stdout=out)
+    call_command("momo_reconcile", *args, stdout=out, stderr=stderr or StringIO())
     return out.getvalue()
 
 
@@ -65,7 +67,39 @@ def test_the_summary_counts_each_final_status(due_now):
 
 
 def test_nothing_due_is_a_quiet_success(due_now):
-    assert "Checked 0: successful 0, failed 0, cancelled 0; still pending 0; errors 0." in run()
+    err = StringIO()
+    output = run(stderr=err)
+    assert "Checked 0: successful 0, failed 0, cancelled 0; still pending 0; errors 0." in output
+    assert "Sent 0 (never sent before); newly flagged 0; needs attention 0." in output
+    assert err.getvalue() == ""
+
+
+def test_the_summary_counts_sent_flagged_and_needing_attention(due_now):
+    from django_momo.sandbox.mtn_payments import STUCK_PENDING_NUMBER
+
+    # A payout whose enqueue was lost (not held, created ten minutes ago, never sent) ...
+    lost = make_transfer("mtn", hold=False)
+    Transfer.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    # ... and one still pending two days after it was created.
+    (stuck,) = pending_transfers(1, party_id=STUCK_PENDING_NUMBER)
+    Transfer.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(days=2))
+
+    err = StringIO()
+    output = run(stderr=err)
+
+    # The lost one is sent (its first check comes in a later sweep); the stuck one is checked.
+    assert "Checked 1: successful 0, failed 0, cancelled 0; still pending 1; errors 0." in output
+    assert "Sent 1 (never sent before); newly flagged 1; needs attention 1." in output
+    assert "WARNING: 1 payments need an operator" in err.getvalue()
+    assert "WARNING" not in output
+    lost.refresh_from_db()
+    assert lost.status == "pending"
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.attention) == ("pending", "overdue")
+    # Flagged once: the next sweep still counts it, without flagging it again.
+    err = StringIO()
+    assert "newly flagged 0; needs attention 1." in run(stderr=err)
+    assert "WARNING: 1 payments need an operator" in err.getvalue()
 
 
 def test_limit_checks_only_that_many(due_now):

@@ -199,3 +199,4 @@ def test_reconcile_task_returns_a_json_summary(momo_accounts):
     summary = tasks.reconcile_task.call()
     assert json.loads(json.dumps(summary)) == summary
     assert all(isinstance(v, int) for v in summary.values())
+    assert {"sent", "flagged", "needs_attention"} <= set(summary)

@@ -70,8 +70,10 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Resolve payments that are sending, unknown, or pending past their next check, by asking "
-        "the provider about their own reference. Prints a summary: how many became successful, "
-        "failed or cancelled, how many are still pending, how many errors."
+        "the provider about their own reference; send created payments whose send was lost; flag "
+        "payments not final in time for an operator. Prints a summary: how many became "
+        "successful, failed or cancelled, how many are still pending, how many errors, how many "
+        "were sent, newly flagged, and need an operator (a warning on stderr then)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -146,6 +148,9 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.finish()
         self.stdout.write(format_summary(summary))
+        self.stdout.write(format_attention(summary))
+        if summary.needs_attention:
+            self.stderr.write(self.style.WARNING(attention_warning(summary)))
 
 
 def format_summary(summary: services.ReconcileSummary) -> str:
@@ -158,6 +163,22 @@ def format_summary(summary: services.ReconcileSummary) -> str:
     return (
         f"Checked {counts['checked']}: {finals}; still pending {counts['still_pending']}; "
         f"errors {counts['errors']}."
+    )
+
+
+def format_attention(summary: services.ReconcileSummary) -> str:
+    """E.g. ``Sent 1 (never sent before); newly flagged 2; needs attention 3.``"""
+    return (
+        f"Sent {summary.sent} (never sent before); newly flagged {summary.flagged}; "
+        f"needs attention {summary.needs_attention}."
+    )
+
+
+def attention_warning(summary: services.ReconcileSummary) -> str:
+    """The line for stderr when payments wait for an operator."""
+    return (
+        f"WARNING: {summary.needs_attention} payments need an operator: filter 'needs "
+        "attention' in the admin, then resolve them by hand (admin or momo_resolve)."
     )
 
 
