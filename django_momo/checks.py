@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .conf import MTN_PRODUCTS, MTN_TARGET_ENVIRONMENTS, PROVIDERS, SETTING_NAME
+from .providers.sensitive import sensitive_variables
 
 MOMO = SETTING_NAME
 
@@ -35,6 +36,7 @@ def _is_url(value: Any) -> bool:
 
 
 @register(Tags.compatibility)
+@sensitive_variables("raw", "accounts", "conf")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Validate ``DJANGO_MOMO`` and every account in it."""
     raw = getattr(settings, SETTING_NAME, None)
@@ -92,6 +94,7 @@ def _bad_networks(specs: Any) -> list[str] | None:
     return bad
 
 
+@sensitive_variables("raw")
 def _check_networks(raw: dict[str, Any]) -> list[CheckMessage]:
     """TRUSTED_PROXIES and CALLBACK_ALLOWED_NETWORKS: a typo must not silently match nothing."""
     errors: list[CheckMessage] = []
@@ -118,6 +121,7 @@ def _check_networks(raw: dict[str, Any]) -> list[CheckMessage]:
     return errors
 
 
+@sensitive_variables("conf")
 def _check_account(name: str, conf: Any) -> list[CheckMessage]:
     where = f'{MOMO}["ACCOUNTS"][{name!r}]'
     if not isinstance(conf, dict):
@@ -142,6 +146,7 @@ def _check_account(name: str, conf: Any) -> list[CheckMessage]:
     return errors
 
 
+@sensitive_variables("conf", "creds", "value")
 def _check_mtn(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     env = conf.get("TARGET_ENVIRONMENT")
@@ -226,6 +231,7 @@ def _check_mtn(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     return errors
 
 
+@sensitive_variables("conf", "value", "key_text")
 def _check_momo(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for key in ("PARTNER_CODE", "ACCESS_KEY", "SECRET_KEY", "PUBLIC_KEY"):
@@ -268,6 +274,7 @@ def _check_momo(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
     return errors
 
 
+@sensitive_variables("text")
 def rsa_public_key_problem(text: str) -> str | None:
     """Why ``text`` is not an RSA public key of 2048 bits or more, or ``None`` when it is one."""
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -290,6 +297,7 @@ def rsa_public_key_problem(text: str) -> str | None:
     return None
 
 
+@sensitive_variables("accounts", "conf")
 def _check_callback_base_url(value: Any, accounts: dict[str, Any]) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     if value in ("", None):
@@ -370,3 +378,154 @@ def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
+
+
+# -- the token cache ---------------------------------------------------------------------------
+# MTN access tokens, their cross-process refresh lock and MTN's shared 10/s status-query counter
+# live in this cache (token_cache.py, services/gateways.py): a cache that fails makes every
+# provider call fail, and payments wait in ``sending`` while nothing else looks wrong.
+
+_CREATE_TABLE_HINT = (
+    "Run manage.py createcachetable. It runs no system checks, so it works before migrate "
+    "(which runs them and stops on this error)."
+)
+
+
+@register(Tags.caches)
+def check_token_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The token cache exists, keeps what it is given, and is shared when tasks run elsewhere."""
+    from django.core.cache import caches
+    from django.core.cache.backends.db import BaseDatabaseCache
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from .conf import momo_settings
+
+    alias = momo_settings.TOKEN_CACHE
+    where = f'{MOMO}["TOKEN_CACHE"] {alias!r}'
+    configured = getattr(settings, "CACHES", {})
+    if not isinstance(alias, str) or alias not in configured:
+        return [
+            _err(
+                21,
+                f"{where} is not a cache alias in CACHES: MTN tokens cannot be stored.",
+                f"Set {MOMO}['TOKEN_CACHE'] to one of {sorted(configured)} or add that alias "
+                "to CACHES (a cache every process shares: Redis, Memcached, database).",
+            )
+        ]
+    try:
+        cache = caches[alias]
+    except Exception as exc:
+        return [
+            _err(
+                21,
+                f"{where}: its backend cannot be loaded ({type(exc).__name__}).",
+                f"Check CACHES[{alias!r}]['BACKEND'] and that its client library is installed.",
+            )
+        ]
+    backend = type(cache).__name__
+    table = str(getattr(cache, "_table", ""))
+    if isinstance(cache, DummyCache):
+        # Not a warning: nothing is ever kept, so every MTN call first fetches a new token (MTN
+        # answers those in 10-20 s and throttles them), no refresh is single-flight, and the
+        # shared status-query counter can never count (its increment always misses).
+        return [
+            _err(
+                22,
+                f"{where} is a DummyCache: it keeps nothing, so MTN tokens and the shared "
+                "status-query counter are never stored.",
+                "Use a real cache for TOKEN_CACHE (Redis, Memcached, database; LocMemCache "
+                "for a single process); keep DummyCache for other aliases if you like.",
+            )
+        ]
+    failure = _probe(cache)
+    if failure is not None:
+        if isinstance(cache, BaseDatabaseCache):
+            down = _database_down(cache)
+            if down is not None:
+                return [
+                    _warn(
+                        7,
+                        f"{where} ({backend}, table {table!r}) was not checked: its "
+                        f"database {down[0]!r} cannot be reached ({down[1]}).",
+                        "Run manage.py check again with the database up; until then no token "
+                        "can be stored and no provider call can be made.",
+                    )
+                ]
+            return [
+                _err(
+                    21,
+                    f"{where} ({backend}) cannot be used: {failure}; does its table "
+                    f"{table!r} exist?",
+                    _CREATE_TABLE_HINT,
+                )
+            ]
+        return [
+            _err(
+                21,
+                f"{where} ({backend}) cannot be used: {failure}.",
+                f"Check CACHES[{alias!r}] and that the cache server is reachable from every "
+                "process (web and task workers).",
+            )
+        ]
+    if isinstance(cache, LocMemCache) and _tasks_run_in_another_process():
+        return [
+            _warn(
+                6,
+                f"{where} is a LocMemCache, which each process keeps for itself, while tasks "
+                "run in worker processes: each one fetches its own MTN tokens and MTN's cap of "
+                "10 status queries per second holds per process only.",
+                "Point TOKEN_CACHE at a cache every process shares (Redis, Memcached, or "
+                "django.core.cache.backends.db.DatabaseCache plus manage.py createcachetable).",
+            )
+        ]
+    return []
+
+
+def _probe(cache: Any) -> str | None:
+    """What goes wrong when ``cache`` stores, reads, counts and forgets a value (None: nothing).
+
+    Only the exception's class is named: its text can quote a location or a server URL with
+    its password.
+    """
+    key = f"django_momo:check:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, 0, timeout=30)
+        kept = cache.get(key)
+        counted = cache.incr(key) if kept == 0 else None
+        cache.delete(key)
+    except Exception as exc:
+        return f"a test write failed ({type(exc).__name__})"
+    if kept != 0 or counted != 1:
+        return "a value written was not read back"
+    return None
+
+
+def _database_down(cache: Any) -> tuple[str, str] | None:
+    """``(alias, exception class)`` when the database cache's database cannot be connected."""
+    from django.db import connections, router
+
+    alias = router.db_for_write(cache.cache_model_class)
+    try:
+        connection = connections[alias]
+    except Exception:
+        return None  # an unknown alias is a configuration error, reported as such
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        return str(alias), type(exc).__name__
+    return None
+
+
+def _tasks_run_in_another_process() -> bool:
+    """Whether django-momo's tasks run in workers (any backend but the immediate one)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        from .tasks_compat import is_immediate_backend
+
+        # The backend django-momo's tasks use: the default one (TASK_QUEUE names a queue).
+        return not is_immediate_backend()
+    except (ImproperlyConfigured, ImportError):
+        # No tasks framework or a broken TASKS: E018 and the framework's own checks say so.
+        return False

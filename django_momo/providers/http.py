@@ -2,21 +2,32 @@
 
 One attempt per ``send``: retry loops live in the clients, which know whether a request is safe
 to repeat (a status GET is; a creating POST only under the same reference).
+
+Every failure of ``send`` is typed and carries the reference. Only a refused server certificate
+is a ``ConfigurationError`` (it happens in the handshake, before a byte of the request left);
+everything else, including other TLS errors, which can strike after the request was sent (while
+reading the answer), is a ``TransientError``: the outcome is unknown, ask again about the same
+reference. Calling a failure "nothing was sent" when it may have been would fail a payment that
+the provider booked.
 """
 
 from __future__ import annotations
 
+import http.client
 import random
+import ssl
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from django_momo import __version__
 from django_momo.providers.base import ConfigurationError, TransientError
+from django_momo.providers.sensitive import sensitive_variables
 
 # (connect, read) seconds. MTN's new platform answers token calls in 10-20 s, hence a long read.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
@@ -29,6 +40,7 @@ def user_agent() -> str:
     return f"django-momo/{__version__}"
 
 
+@sensitive_variables("text", "secrets", "secret")
 def redact_text(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every occurrence of each (non-empty) secret replaced by ``***``."""
     # Longest first, so a secret that contains another one is replaced whole.
@@ -38,9 +50,34 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
 
 
 def _where(method: str, url: str) -> str:
-    """Method and URL without its query string (which can carry keys)."""
+    """Method and URL without user info or query string (either can carry keys)."""
     parts = urlsplit(url)
-    return f"{method.upper()} {parts.scheme}://{parts.netloc}{parts.path}"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    return f"{method.upper()} {parts.scheme}://{host}{port}{parts.path}"
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` (a requests ``SSLError``) wraps a refused server certificate."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    # requests wraps urllib3's MaxRetryError, whose ``reason`` wraps urllib3's SSLError, whose
+    # args hold the ssl module's error: walk args, reason, cause and context.
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        todo.extend(item.args)
+        todo.extend((getattr(item, "reason", None), item.__cause__, item.__context__))
+    return False
 
 
 class HttpTransport:
@@ -96,6 +133,9 @@ class HttpTransport:
             session.close()
         self._local = threading.local()
 
+    # Every local is hidden from error reports: headers carry keys and tokens, and the frames
+    # below (requests, urllib3, http.client) hold them under many names.
+    @sensitive_variables()
     def send(
         self,
         method: str,
@@ -108,7 +148,11 @@ class HttpTransport:
         timeout: tuple[float, float] | None = None,
         reference: str | None = None,
     ) -> requests.Response:
-        """Send one request; a lost connection or timeout raises ``TransientError``."""
+        """Send one request; any failure on the wire raises a typed error carrying ``reference``.
+
+        ``TransientError`` (outcome unknown) for every transport failure, a malformed answer
+        included; ``ConfigurationError`` only when the server's certificate is refused.
+        """
         merged = {"User-Agent": user_agent()}
         if headers:
             merged.update(headers)
@@ -124,26 +168,44 @@ class HttpTransport:
                 verify=True,
                 allow_redirects=False,
             )
-        except requests.exceptions.SSLError:
-            # Certificate problems are ours to fix; nothing was sent past the handshake.
-            raise ConfigurationError(
-                f"TLS verification failed for {_where(method, url)}",
-                provider=self.provider,
-                reference=reference,
-            ) from None
+        except requests.exceptions.SSLError as exc:
+            if _certificate_refused(exc):
+                # Ours to fix; the handshake failed, so nothing of the request was sent.
+                raise ConfigurationError(
+                    f"TLS certificate refused ({type(exc).__name__}) for {_where(method, url)}",
+                    provider=self.provider,
+                    reference=reference,
+                ) from None
+            raise self._unknown("TLS failure", exc, method, url, reference) from None
         except requests.exceptions.Timeout as exc:
-            raise TransientError(
-                f"timed out ({type(exc).__name__}) on {_where(method, url)}: outcome unknown",
-                provider=self.provider,
-                reference=reference,
-            ) from None
+            raise self._unknown("timed out", exc, method, url, reference) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             # Includes RemoteDisconnected: the request may have been processed before the drop.
-            raise TransientError(
-                f"connection lost ({type(exc).__name__}) on {_where(method, url)}: outcome unknown",
-                provider=self.provider,
-                reference=reference,
-            ) from None
+            raise self._unknown("connection lost", exc, method, url, reference) from None
+        except requests.RequestException as exc:
+            # ContentDecodingError, InvalidHeader (two Content-Lengths) ...: the request went out
+            # and its answer cannot be read. For the few raised before sending (InvalidURL ...),
+            # "unknown" is merely cautious, never wrong.
+            raise self._unknown("no usable answer", exc, method, url, reference) from None
+        except (
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+            OSError,
+            ValueError,
+        ) as exc:
+            # What requests lets through unwrapped, e.g. the ValueError of a malformed Location
+            # header, which it parses even with allow_redirects=False.
+            raise self._unknown("no usable answer", exc, method, url, reference) from None
+
+    def _unknown(
+        self, what: str, exc: BaseException, method: str, url: str, reference: str | None
+    ) -> TransientError:
+        # The exception's own text is left out: it can quote the URL with its query string.
+        return TransientError(
+            f"{what} ({type(exc).__name__}) on {_where(method, url)}: outcome unknown",
+            provider=self.provider,
+            reference=reference,
+        )
 
     def backoff_delays(self) -> Iterator[float]:
         """``max_retries`` delays: capped exponential backoff with full jitter."""

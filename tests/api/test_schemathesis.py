@@ -74,7 +74,9 @@ def stock(transactional_db: Any, sandbox_accounts: SandboxHandle) -> Stock:
         amount="1000000", external_id="stock-c", actor="test",
     )  # fmt: skip
     Collection.objects.filter(pk=collection.pk).update(status=PaymentStatus.SUCCESSFUL)
-    refund = services.create_refund(collection.pk, amount="1", external_id="schema-rf-1", actor="test")
+    refund = services.create_refund(
+        collection.pk, amount="1", external_id="schema-rf-1", actor="test"
+    )
     return Stock({
         "transfers": [transfer.pk], "collections": [collection.pk], "refunds": [refund.pk],
     })  # fmt: skip

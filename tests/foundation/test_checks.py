@@ -1,6 +1,8 @@
+import uuid
+
 import pytest
 
-from django_momo.checks import check_settings, check_tasks_backend
+from django_momo.checks import check_settings, check_tasks_backend, check_token_cache
 from django_momo.sandbox import presets
 
 
@@ -188,3 +190,147 @@ def test_valid_network_lists_pass(settings):
         CALLBACK_ALLOWED_NETWORKS={"momo_vn": ["118.69.210.244/32"], "mtn": []},
     )
     assert momo_ids(run_checks()) == []
+
+
+# -- the token cache (E021, E022, W006, W007) ------------------------------------------------------
+
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+DB_CACHE = "django.core.cache.backends.db.DatabaseCache"
+
+
+def token_cache_ids():
+    return momo_ids(check_token_cache())
+
+
+def with_token_cache(settings, backend, location="", **extra_caches):
+    """``CACHES`` with a ``momo_tokens`` alias of ``backend``; ``TOKEN_CACHE`` names it."""
+    settings.CACHES = {
+        "default": {"BACKEND": LOCMEM},
+        "momo_tokens": {"BACKEND": backend, "LOCATION": location},
+        **extra_caches,
+    }
+    settings.DJANGO_MOMO = {**settings.DJANGO_MOMO, "TOKEN_CACHE": "momo_tokens"}
+
+
+def drop_table(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_token_cache_without_its_table_is_an_error_until_createcachetable(settings):
+    from django.core.management import call_command
+
+    table = f"momo_tokens_{uuid.uuid4().hex[:12]}"
+    with_token_cache(settings, DB_CACHE, table)
+    try:
+        messages = [m for m in check_token_cache() if m.id == "django_momo.E021"]
+        assert len(messages) == 1
+        assert table in messages[0].msg
+        assert "createcachetable" in messages[0].hint
+        assert "before migrate" in messages[0].hint
+        call_command("createcachetable", verbosity=0)
+        assert token_cache_ids() == []
+    finally:
+        drop_table(table)
+    assert token_cache_ids() == ["django_momo.E021"]
+
+
+def test_unknown_token_cache_alias_is_an_error(settings):
+    settings.DJANGO_MOMO = {**settings.DJANGO_MOMO, "TOKEN_CACHE": "tokens-typo"}
+    messages = check_token_cache()
+    assert [m.id for m in messages] == ["django_momo.E021"]
+    assert "'tokens-typo'" in messages[0].msg
+    assert "'default'" in messages[0].hint
+
+
+def test_unloadable_token_cache_backend_is_an_error(settings):
+    with_token_cache(settings, "django_momo.no_such_module.Cache")
+    messages = check_token_cache()
+    assert [m.id for m in messages] == ["django_momo.E021"]
+    assert "cannot be loaded" in messages[0].msg
+
+
+def test_failing_token_cache_message_never_quotes_the_exception(settings, tmp_path):
+    # The exception's text quotes the path, and a cache location can carry a password.
+    secret = f"pw-{uuid.uuid4().hex}"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with_token_cache(
+        settings, "django.core.cache.backends.filebased.FileBasedCache", str(blocker / secret)
+    )
+    messages = check_token_cache()
+    assert [m.id for m in messages] == ["django_momo.E021"]
+    assert "(NotADirectoryError)" in messages[0].msg
+    assert secret not in f"{messages[0].msg} {messages[0].hint}"
+
+
+def test_dummy_token_cache_is_an_error(settings):
+    with_token_cache(settings, "django.core.cache.backends.dummy.DummyCache")
+    messages = check_token_cache()
+    assert [m.id for m in messages] == ["django_momo.E022"]
+    assert messages[0].hint
+
+
+def test_locmem_token_cache_warns_only_when_tasks_run_in_workers(settings, tmp_path):
+    with_token_cache(settings, LOCMEM)
+    assert token_cache_ids() == []  # the suite's immediate backend: tasks run in this process
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    messages = check_token_cache()
+    assert [m.id for m in messages] == ["django_momo.W006"]
+    assert "LocMemCache" in messages[0].msg
+    assert "shares" in messages[0].hint
+    # A cache the worker processes share is what the warning asks for.
+    with_token_cache(settings, "django.core.cache.backends.filebased.FileBasedCache", str(tmp_path))
+    assert token_cache_ids() == []
+
+
+class _CacheOnUnreachableDatabase:
+    def db_for_read(self, model, **hints):
+        return "momo_unreachable" if model._meta.app_label == "django_cache" else None
+
+    db_for_write = db_for_read
+
+
+def test_unreachable_database_of_the_token_cache_is_a_warning_not_a_crash(
+    settings, tmp_path, django_db_blocker
+):
+    # No django_db mark: its guard would refuse the extra alias before any connection attempt.
+    # Only that alias is touched, and connecting to it really fails.
+    import socket
+
+    from django.db import connections
+
+    default = connections.settings["default"]
+    if default["ENGINE"].endswith("sqlite3"):
+        down = {**default, "NAME": str(tmp_path / "no-such-dir" / "db.sqlite3"), "OPTIONS": {}}
+    else:
+        with socket.socket() as sock:  # a port nobody listens on
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        down = {**default, "HOST": "127.0.0.1", "PORT": str(port)}
+    connections.settings["momo_unreachable"] = down
+    try:
+        settings.DATABASE_ROUTERS = [_CacheOnUnreachableDatabase()]
+        with_token_cache(settings, DB_CACHE, "momo_tokens_down")
+        with django_db_blocker.unblock():
+            messages = check_token_cache()
+        assert [m.id for m in messages] == ["django_momo.W007"]
+        assert "'momo_unreachable'" in messages[0].msg
+        assert "OperationalError" in messages[0].msg
+    finally:
+        connections["momo_unreachable"].close()
+        if hasattr(connections._connections, "momo_unreachable"):
+            delattr(connections._connections, "momo_unreachable")
+        del connections.settings["momo_unreachable"]
+
+
+def test_token_cache_check_runs_with_manage_py_check(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    with_token_cache(settings, "django.core.cache.backends.dummy.DummyCache")
+    with pytest.raises(SystemCheckError, match=r"django_momo.E022"):
+        call_command("check", "--tag", "caches")

@@ -16,11 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from django_momo.providers.base import ConfigurationError, InvalidInputError
+from django_momo.providers.sensitive import sensitive_variables
 
 PKCS1_V15_OVERHEAD = 11
 _PADDING = padding.PKCS1v15()
 
 
+@sensitive_variables("text", "raw", "der")
 def load_public_key(text: str | bytes) -> rsa.RSAPublicKey:
     """Parse MoMo's RSA public key given as PEM or as bare base64 DER SubjectPublicKeyInfo."""
     raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text)
@@ -45,6 +47,8 @@ def load_public_key(text: str | bytes) -> rsa.RSAPublicKey:
     return key
 
 
+# The receiver's wallet, bank account or card number and personal id travel in ``method``.
+@sensitive_variables("method")
 def method_plaintext(method: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON of ``disbursementMethod`` (raw diacritics, key order kept)."""
     return json.dumps(method, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -55,6 +59,7 @@ def max_plaintext_bytes(key: rsa.RSAPublicKey) -> int:
     return key.key_size // 8 - PKCS1_V15_OVERHEAD
 
 
+@sensitive_variables("plaintext")
 def encrypt_plaintext(key: rsa.RSAPublicKey, plaintext: bytes) -> str:
     """Encrypt ``plaintext`` in one PKCS#1 v1.5 block; single-line standard base64."""
     limit = max_plaintext_bytes(key)
@@ -67,6 +72,7 @@ def encrypt_plaintext(key: rsa.RSAPublicKey, plaintext: bytes) -> str:
     return base64.b64encode(key.encrypt(plaintext, _PADDING)).decode("ascii")
 
 
+@sensitive_variables("method")
 def encrypt_method(key: rsa.RSAPublicKey, method: Mapping[str, Any]) -> str:
     """Encrypt the ``disbursementMethod`` object for MoMo."""
     return encrypt_plaintext(key, method_plaintext(method))

@@ -18,6 +18,7 @@ from django_momo.providers.base import Outcome
 from django_momo.providers.momo_vn.config import MomoCredentials
 from django_momo.providers.momo_vn.result_codes import outcome_for
 from django_momo.providers.momo_vn.signing import DISBURSEMENT_IPN_FIELDS, Signer
+from django_momo.providers.sensitive import sensitive_variables
 
 REQUIRED_FIELDS = (*(name for name in DISBURSEMENT_IPN_FIELDS if name != "accessKey"), "signature")
 _INTEGER_FIELDS = ("amount", "resultCode", "transId", "responseTime")
@@ -115,6 +116,7 @@ class IpnVerifier:
     def __repr__(self) -> str:
         return f"IpnVerifier(partner_code={self._partner_code!r})"
 
+    @sensitive_variables("values")
     def verify(
         self,
         body: bytes | str | Mapping[str, Any],

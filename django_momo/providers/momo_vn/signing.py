@@ -12,6 +12,8 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from django_momo.providers.sensitive import sensitive_variables
+
 # Sorted field lists (momo_vn.md §3.2).
 VERIFY_FIELDS = (
     "accessKey",
@@ -61,6 +63,8 @@ def field_text(value: Any) -> str:
     return str(value)
 
 
+# ``values`` carries the access key; ``value`` is each field on its way through field_text.
+@sensitive_variables("values", "value")
 def raw_string(fields: tuple[str, ...], values: Mapping[str, Any]) -> str:
     """The ``key=value&...`` string for ``fields`` (already in a-z order) taken from ``values``."""
     return "&".join(f"{name}={field_text(values.get(name))}" for name in fields)
@@ -71,22 +75,26 @@ class Signer:
 
     __slots__ = ("_base",)
 
+    @sensitive_variables("secret_key")
     def __init__(self, secret_key: str) -> None:
         self._base = hmac.new(secret_key.encode("utf-8"), digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
         return "Signer(secret_key='***')"
 
+    @sensitive_variables("raw")
     def sign_raw(self, raw: str) -> str:
         """Lowercase hex HMAC-SHA256 of the UTF-8 ``raw`` string."""
         mac = self._base.copy()
         mac.update(raw.encode("utf-8"))
         return mac.hexdigest()
 
+    @sensitive_variables("values")
     def sign(self, fields: tuple[str, ...], values: Mapping[str, Any]) -> str:
         """Signature of ``values`` over the operation's ``fields``."""
         return self.sign_raw(raw_string(fields, values))
 
+    @sensitive_variables("values")
     def verify(self, fields: tuple[str, ...], values: Mapping[str, Any], signature: str) -> bool:
         """Constant-time check of ``signature`` (hex, any case) against ``values``."""
         if not isinstance(signature, str):
@@ -96,6 +104,7 @@ class Signer:
         return hmac.compare_digest(expected.encode("ascii"), given)
 
 
+@sensitive_variables("secret_key", "values")
 def sign(secret_key: str, fields: tuple[str, ...], values: Mapping[str, Any]) -> str:
     """One-off signature (the client keeps a ``Signer``)."""
     return Signer(secret_key).sign(fields, values)

@@ -11,6 +11,7 @@ from django_momo.providers.mtn import validation as v
 from django_momo.providers.mtn.client import MtnProductClient, basic_auth
 from django_momo.providers.mtn.errors import PROVIDER
 from django_momo.providers.mtn.results import ConsentRequest, UserInfo
+from django_momo.providers.sensitive import sensitive_variables
 
 CIBA_GRANT = "urn:openid:params:grant-type:ciba"
 ACCESS_TYPES = ("online", "offline")
@@ -67,6 +68,7 @@ class ConsentMixin(MtnProductClient):
             expires_in=_int(data.get("expires_in"), 120),
         )
 
+    @sensitive_variables("headers", "data")
     def create_oauth2_token(self, auth_req_id: str) -> OAuth2Token:
         """Exchange a consented ``auth_req_id`` for an OAuth2 token (CIBA grant)."""
         ident = v.validate_text(auth_req_id, "auth_req_id")
@@ -95,6 +97,7 @@ class ConsentMixin(MtnProductClient):
             refresh_token=data.get("refresh_token"),
         )
 
+    @sensitive_variables("oauth2_token", "token", "headers")
     def get_user_info_with_consent(self, oauth2_token: OAuth2Token | str) -> UserInfo:
         """The consented KYC data, read with the OAuth2 token."""
         token = oauth2_token.access_token if isinstance(oauth2_token, OAuth2Token) else oauth2_token

@@ -23,11 +23,13 @@ from django_momo.providers.mtn import validation as v
 from django_momo.providers.mtn.client import check_base_url
 from django_momo.providers.mtn.errors import PROVIDER, error_from_response
 from django_momo.providers.mtn.results import ApiUser
+from django_momo.providers.sensitive import sensitive_variables
 
 
 class SandboxProvisioning:
     """Creates sandbox API users and keys with a product subscription key."""
 
+    @sensitive_variables("subscription_key")
     def __init__(
         self,
         *,
@@ -71,6 +73,7 @@ class SandboxProvisioning:
         env = data.get("targetEnvironment")
         return ApiUser(ref, None if host is None else str(host), None if env is None else str(env))
 
+    @sensitive_variables("key")
     def create_api_key(self, api_user: str) -> str:
         """A new API key for ``api_user`` (MTN cannot show an existing one again)."""
         ref = v.validate_reference_id(api_user, "api_user")
@@ -92,6 +95,8 @@ class SandboxProvisioning:
         self.create_api_user(ref, provider_callback_host)
         return ref, self.create_api_key(ref)
 
+    # ``secrets`` is the name the error mapper (called from here) gives the key.
+    @sensitive_variables("sent", "secrets")
     def _send(
         self,
         method: str,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django_momo.providers.base import TokenStore
+from django_momo.providers.sensitive import sensitive_variables
 
 # A token this close to its real expiry is not used at all (clock skew, slow requests).
 EXPIRY_SAFETY = 5.0
@@ -39,6 +40,7 @@ class AccessToken:
         )
 
     @classmethod
+    @sensitive_variables("access_token")
     def issued(
         cls, access_token: str, token_type: str, expires_in: int, margin: float
     ) -> AccessToken:
@@ -66,6 +68,7 @@ class AccessToken:
         }
 
     @classmethod
+    @sensitive_variables("value")
     def from_cache(cls, value: object) -> AccessToken | None:
         """The token stored by ``to_cache``, or ``None`` for anything else."""
         if not isinstance(value, dict):
@@ -144,6 +147,7 @@ class TokenManager:
         with self._lock:
             return self._store_new()
 
+    @sensitive_variables("access_token")
     def invalidate(self, access_token: str) -> None:
         """Forget ``access_token`` if it is still the stored one (MTN refused it)."""
         with self._lock:
