@@ -52,6 +52,7 @@ from django_momo.providers.momo_vn.results import (
 )
 from django_momo.providers.momo_vn.signing import BALANCE_FIELDS, PAY_FIELDS, VERIFY_FIELDS, Signer
 from django_momo.providers.momo_vn.validation import DEFAULT_LIMITS, PayoutLimits
+from django_momo.providers.sensitive import sensitive_variables
 
 PROVIDER = "momo_vn"
 # MoMo: "Minimum timeout when call this API must be 30s".
@@ -66,6 +67,7 @@ def _dump(body: Mapping[str, Any]) -> bytes:
 class MomoDisbursementClient:
     """Client of MoMo Vietnam's Disbursement API for one merchant account."""
 
+    @sensitive_variables("credentials")
     def __init__(
         self,
         credentials: MomoCredentials,
@@ -91,6 +93,7 @@ class MomoDisbursementClient:
 
     # -- building requests -------------------------------------------------------------------
 
+    @sensitive_variables("values")
     def _sign_into(self, body: dict[str, Any], fields: tuple[str, ...]) -> bytes:
         values = {**body, "accessKey": self.credentials.access_key}
         body["signature"] = self._signer.sign(fields, values)
@@ -103,6 +106,7 @@ class MomoDisbursementClient:
             "requestId": check.request_id(request_id),
         }
 
+    @sensitive_variables("method")
     def _prepare_pay(
         self,
         *,
@@ -145,6 +149,7 @@ class MomoDisbursementClient:
             body=data,
         )
 
+    @sensitive_variables("method")
     def prepare_pay_to_wallet(
         self,
         *,
@@ -187,6 +192,7 @@ class MomoDisbursementClient:
             order_group_id=order_group_id,
         )
 
+    @sensitive_variables("method")
     def prepare_pay_to_bank(
         self,
         *,
@@ -265,6 +271,7 @@ class MomoDisbursementClient:
                 raise
             return dataclasses.replace(result, ambiguous=True) if lost else result
 
+    @sensitive_variables("response")
     def _send_once(self, prepared: PreparedRequest) -> DisbursementResult:
         response = self._post(prepared.path, prepared.body, prepared.request_id)
         status, data = read_answer(response, prepared.request_id, self.credentials.secrets)
@@ -308,6 +315,7 @@ class MomoDisbursementClient:
 
     # -- queries -----------------------------------------------------------------------------
 
+    @sensitive_variables("method")
     def check_wallet(
         self,
         *,
@@ -381,6 +389,7 @@ class MomoDisbursementClient:
             raw=redact_mapping(data),
         )
 
+    @sensitive_variables("response")
     def _query(self, path: str, body: bytes, reference: str) -> tuple[int, dict[str, Any]]:
         """Send a request that moves no money; codes saying nothing useful raise."""
         response = self._post(path, body, reference)

@@ -12,6 +12,7 @@ import requests
 from django_momo.providers.base import AnswerMismatch, AuthenticationError, TransientError
 from django_momo.providers.http import redact_text
 from django_momo.providers.momo_vn.result_codes import Kind, lookup
+from django_momo.providers.sensitive import sensitive_variables
 
 PROVIDER = "momo_vn"
 _BODY_EXCERPT = 500
@@ -21,6 +22,7 @@ def _excerpt(response: requests.Response, secrets: Iterable[str]) -> str:
     return redact_text(response.content[:_BODY_EXCERPT].decode("utf-8", "replace"), secrets)
 
 
+@sensitive_variables("secrets")
 def read_answer(
     response: requests.Response, reference: str, secrets: Iterable[str]
 ) -> tuple[int, dict[str, Any]]:

@@ -53,11 +53,13 @@ from django_momo.providers.mtn.errors import (
 )
 from django_momo.providers.mtn.results import Balance, BasicUserInfo, TransactionResult
 from django_momo.providers.mtn.tokens import AccessToken, TokenManager, token_cache_key
+from django_momo.providers.sensitive import sensitive_variables
 
 # Longest wait honoured from a 429's Retry-After before retrying a GET.
 MAX_RETRY_AFTER = 10.0
 
 
+@sensitive_variables("password", "raw")
 def basic_auth(user: str, password: str) -> str:
     """``Basic base64(user:password)`` with no URL-encoding (MTN's new gateway refuses it)."""
     raw = f"{user}:{password}".encode()
@@ -69,6 +71,7 @@ class MtnProductClient:
 
     product: ClassVar[str] = ""
 
+    @sensitive_variables("subscription_key", "api_key", "value")
     def __init__(
         self,
         *,
@@ -136,6 +139,7 @@ class MtnProductClient:
         """The cached access token, refreshed when it is due."""
         return self.tokens.get()
 
+    @sensitive_variables("headers", "data", "token")
     def _fetch_token(self, margin: float) -> AccessToken:
         headers = {
             "Authorization": basic_auth(self.credentials.api_user, self.credentials.api_key),
@@ -168,11 +172,13 @@ class MtnProductClient:
         return f"{self.base_url}/{self.product}{path}"
 
     @property
+    @sensitive_variables("cached", "extra")
     def _secrets(self) -> tuple[str, ...]:
         cached = self.tokens.cached()
         extra = (cached.access_token,) if cached is not None else ()
         return (*self.credentials.secrets, *extra)
 
+    @sensitive_variables("headers", "sent_headers", "token")
     def _send_with_retries(
         self,
         method: str,
@@ -256,6 +262,7 @@ class MtnProductClient:
             error.ambiguous = may_have_landed
             raise error
 
+    @sensitive_variables("headers")
     def _business_headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         headers = {
             "Ocp-Apim-Subscription-Key": self.credentials.subscription_key,

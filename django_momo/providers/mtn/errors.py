@@ -27,6 +27,7 @@ from django_momo.providers.base import (
     TransientError,
 )
 from django_momo.providers.http import redact_text
+from django_momo.providers.sensitive import sensitive_variables
 
 PROVIDER = "mtn"
 BODY_EXCERPT_LENGTH = 1000
@@ -105,6 +106,7 @@ def is_token_problem(response: requests.Response) -> bool:
     return response.status_code == 401 and parse_error_body(response).family != "gateway"
 
 
+@sensitive_variables("secrets")
 def error_from_response(
     response: requests.Response,
     *,
