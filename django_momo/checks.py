@@ -76,6 +76,36 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.extend(_check_account(str(name), conf))
     errors.extend(_check_callback_base_url(raw.get("CALLBACK_BASE_URL", ""), accounts))
     errors.extend(_check_networks(raw))
+    errors.extend(_check_ages(raw))
+    return errors
+
+
+# MoMo keeps a requestId for at least 31 days (its idempotency document): a re-send later than
+# that could be processed as a new payout.
+MOMO_REQUEST_ID_DAYS = 31
+AGE_SETTINGS = ("PENDING_ALERT_AFTER", "MOMO_REPLAY_MAX_AGE", "UNSENT_AFTER")
+
+
+def _check_ages(raw: dict[str, Any]) -> list[CheckMessage]:
+    """The age limits that keep payments from waiting for ever (or being re-sent too late)."""
+    errors: list[CheckMessage] = []
+    for name in AGE_SETTINGS:
+        if name not in raw:
+            continue
+        value = raw[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            errors.append(
+                _err(23, f"{MOMO}[{name!r}] must be a positive number of seconds.",
+                     f"e.g. {name!r}: 86400 (one day); remove it to use the default.")
+            )  # fmt: skip
+    replay = raw.get("MOMO_REPLAY_MAX_AGE")
+    limit = MOMO_REQUEST_ID_DAYS * 86400
+    if isinstance(replay, int | float) and not isinstance(replay, bool) and replay >= limit:
+        errors.append(
+            _err(24, f"{MOMO}['MOMO_REPLAY_MAX_AGE'] is {replay:g} s, not under 31 days.",
+                 "MoMo keeps a requestId for at least 31 days; a re-send after that could pay "
+                 "a second time. Keep it under 31 days (the default is 30).")
+        )  # fmt: skip
     return errors
 
 

@@ -334,3 +334,31 @@ def test_token_cache_check_runs_with_manage_py_check(settings):
     with_token_cache(settings, "django.core.cache.backends.dummy.DummyCache")
     with pytest.raises(SystemCheckError, match=r"django_momo.E022"):
         call_command("check", "--tag", "caches")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PENDING_ALERT_AFTER", 0, "django_momo.E023"),
+        ("PENDING_ALERT_AFTER", "1 day", "django_momo.E023"),
+        ("UNSENT_AFTER", True, "django_momo.E023"),
+        ("UNSENT_AFTER", -5, "django_momo.E023"),
+        ("MOMO_REPLAY_MAX_AGE", 31 * 86400, "django_momo.E024"),
+        ("MOMO_REPLAY_MAX_AGE", 90 * 86400, "django_momo.E024"),
+    ],
+)
+def test_age_limits_must_keep_payments_moving(settings, name, value, expected):
+    configure(settings, {"mtn": good_mtn()})
+    settings.DJANGO_MOMO = {**settings.DJANGO_MOMO, name: value}
+    assert momo_ids(run_checks()) == [expected]
+
+
+def test_sensible_age_limits_pass(settings):
+    configure(settings, {"mtn": good_mtn()})
+    settings.DJANGO_MOMO = {
+        **settings.DJANGO_MOMO,
+        "PENDING_ALERT_AFTER": 3600,
+        "MOMO_REPLAY_MAX_AGE": 30 * 86400,
+        "UNSENT_AFTER": 120.5,
+    }
+    assert momo_ids(run_checks()) == []
