@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -127,6 +128,19 @@ def reconcile(
     return summary
 
 
+def _guarded(call: Callable[[], Payment], what: str, summary: ReconcileSummary) -> Payment | None:
+    """Run one payment's step; an error is counted and logged, and the sweep goes on."""
+    try:
+        return call()
+    except (ProviderError, ServiceError) as exc:
+        summary.errors += 1
+        logger.warning("reconcile: %s: %s", what, exc)
+    except Exception:
+        summary.errors += 1
+        logger.exception("reconcile: %s failed", what)
+    return None
+
+
 def _send_unsent(
     model: type[Payment],
     now: datetime,
@@ -137,37 +151,26 @@ def _send_unsent(
     qs = unsent(model, now)
     if account is not None:
         qs = qs.filter(account=account)
+    name = model._meta.model_name
     for pk in list(qs.order_by("pk").values_list("pk", flat=True)[:1000]):
-        try:
-            payment = send_payment(model, pk, actor=actor)
-        except (ProviderError, ServiceError) as exc:
-            summary.errors += 1
-            logger.warning("reconcile: sending %s %s: %s", model._meta.model_name, pk, exc)
-            continue
-        except Exception:
-            summary.errors += 1
-            logger.exception("reconcile: sending %s %s failed", model._meta.model_name, pk)
-            continue
-        if payment.status != PaymentStatus.CREATED:
+        payment = _guarded(partial(send_payment, model, pk, actor=actor), f"sending {name} {pk}",
+                           summary)  # fmt: skip
+        if payment is not None and payment.status != PaymentStatus.CREATED:
             summary.sent += 1
             logger.warning(
-                "reconcile: %s %s was created but never sent (lost enqueue): sent now",
-                model._meta.model_name, pk,
-            )  # fmt: skip
+                "reconcile: %s %s was created but never sent (lost enqueue): sent now", name, pk
+            )
 
 
 def _resolve_one(
     model: type[Payment], pk: int, now: datetime, actor: str, summary: ReconcileSummary
 ) -> None:
-    try:
-        payment = refresh_payment(model, pk, actor=actor, now=now)
-    except (ProviderError, ServiceError) as exc:
-        summary.errors += 1
-        logger.warning("reconcile: %s %s: %s", model._meta.model_name, pk, exc)
-        return
-    except Exception:
-        summary.errors += 1
-        logger.exception("reconcile: %s %s failed", model._meta.model_name, pk)
+    payment = _guarded(
+        lambda: refresh_payment(model, pk, actor=actor, now=now),
+        f"{model._meta.model_name} {pk}",
+        summary,
+    )
+    if payment is None:
         return
     if payment.status in FINAL_STATUSES:
         summary.resolved[payment.status] = summary.resolved.get(payment.status, 0) + 1

@@ -18,6 +18,8 @@ from django_momo.models import Collection, PaymentStatus, Transfer
 from django_momo.sandbox.control import SandboxHandle
 from tests import factories
 
+from .chromium import chromium  # noqa: F401 (the module-scoped browser fixture)
+
 # The MTN sandbox only calls back to its API user's providerCallbackHost, 127.0.0.1.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 

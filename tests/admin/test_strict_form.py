@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from django_momo.models import Refund, StatusChange, Transfer
+from tests.bad_input import BAD_AMOUNT_TEXT, EUR_HOW, VND_HOW
 
 from .conftest import CHANGELIST, COLLECTIONS, post_action, successful_collection
 
@@ -23,29 +24,7 @@ MOMO = {
     "party_name": "NGUYEN VAN A", "amount": "50000", "external_id": "strict-vn-1",
 }  # fmt: skip
 
-EUR_HOW = "write the amount as plain digits with an optional '.' and at most 2 decimals"
-VND_HOW = "write the amount as plain digits without separators or decimals"
-
-BAD_AMOUNTS = {
-    "exponent": "1e3",
-    "exponent-signed": "1E+1",
-    "plus": "+5",
-    "minus": "-5",
-    "arabic-indic": "\u0661\u0660\u0660",
-    "fullwidth": "\uff11\uff10\uff10",
-    "leading-space": " 5",
-    "trailing-space": "5 ",
-    "both-spaces": " 100 ",
-    "nbsp": "1\u00a0000",
-    "comma-group": "1,000",
-    "space-group": "1 000",
-    "underscore-group": "1_000",
-    "trailing-dot": "1.",
-    "leading-dot": ".5",
-    "nan": "NaN",
-    "infinity": "Infinity",
-    "too-many-decimals": "25.505",
-}
+BAD_AMOUNTS = BAD_AMOUNT_TEXT
 
 
 def field_errors(response: Any) -> dict[str, list[str]]:

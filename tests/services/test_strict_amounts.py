@@ -11,6 +11,7 @@ import pytest
 from django_momo import money, services
 from django_momo.models import Collection, PaymentStatus, Refund, StatusChange, Transfer
 from django_momo.services import InvalidRequest
+from tests.bad_input import BAD_AMOUNT_TEXT, EUR_HOW, VND_HOW
 
 pytestmark = pytest.mark.django_db
 
@@ -23,32 +24,7 @@ MOMO = {
     "party_name": "NGUYEN VAN A", "amount": "50000", "external_id": "strict-vn-1", "actor": "a",
 }  # fmt: skip
 
-EUR_HOW = "write the amount as plain digits with an optional '.' and at most 2 decimals"
-VND_HOW = "write the amount as plain digits without separators or decimals"
-
-# Written any other way than plain ASCII digits with an optional fraction: refused.
-BAD_TEXT = {
-    "exponent": "1e3",
-    "exponent-signed": "1E+1",
-    "plus": "+5",
-    "minus": "-5",
-    "arabic-indic": "\u0661\u0660\u0660",
-    "fullwidth": "\uff11\uff10\uff10",
-    "leading-space": " 5",
-    "trailing-space": "5 ",
-    "both-spaces": " 100 ",
-    "nbsp": "1\u00a0000",
-    "comma-group": "1,000",
-    "space-group": "1 000",
-    "underscore-group": "1_000",
-    "trailing-dot": "1.",
-    "leading-dot": ".5",
-    "nan": "NaN",
-    "infinity": "Infinity",
-    "empty": "",
-    "leading-zero": "0100",
-    "newline": "100\n",
-}
+BAD_TEXT = BAD_AMOUNT_TEXT
 BAD_VALUES: dict[str, Any] = {
     "float": 1000.5,
     "whole-float": 1000.0,
