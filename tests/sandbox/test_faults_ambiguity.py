@@ -179,7 +179,8 @@ def test_refuse_retry_only_fires_on_a_reference_already_booked(mtn: Mtn) -> None
     mtn.control.set_faults({"error_before_booking": {"next": 1}, "refuse_retry": {"next": 1}})
     request = payout()
     ref, first = mtn.create(TRANSFER, request)
-    assert first.status_code == 503  # nothing booked: the retry below is a first booking
+    # 500 or 503 (the sandbox alternates): nothing booked, so the retry below is a first booking.
+    assert first.status_code in (500, 503)
     _, second = mtn.create(TRANSFER, request, ref=ref)
     assert second.status_code == 202
     _, fresh = mtn.create(TRANSFER, payout())
