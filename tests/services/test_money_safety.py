@@ -21,7 +21,7 @@ from django_momo.models import Attention, Collection, PaymentStatus, Refund, Tra
 from django_momo.providers.mtn.errors import is_already_booked
 from django_momo.services.crash import SimulatedCrash, crashing_at
 
-from .conftest import MTN_OK, WALLET_OK, assert_valid_path, entries, later
+from .conftest import MTN_OK, WALLET_OK, assert_valid_path, entries, later, momo_payout
 
 pytestmark = pytest.mark.django_db
 
@@ -138,13 +138,17 @@ def test_resource_already_exist_means_booked_whatever_the_status():
     assert not is_already_booked(_response(403, b'{"statusCode":403,"message":"quota"}'))
 
 
+def lost_momo_payout(sandbox, external_id: str) -> Transfer:
+    """A MoMo payout booked by its first request, whose answer was lost: unknown."""
+    sandbox.control.set_faults(lost_after_booking={"next": 1, "provider": "momo_vn"})
+    payout = momo_payout(external_id, wallet=WALLET_OK)
+    unknown = services.send_transfer(payout.pk, actor="t")
+    assert unknown.status == S.UNKNOWN
+    return unknown
+
+
 def test_momo_refused_code_on_a_resend_is_unknown(retrying):
-    retrying.control.set_faults(lost_after_booking={"next": 1, "provider": "momo_vn"})
-    payout, _ = services.create_transfer(
-        account="momo", operation="momo_vn.pay_wallet", party_id=WALLET_OK, amount=50_000,
-        party_name="NGUYEN VAN A", external_id="m-amb", actor="user:alice",
-    )  # fmt: skip
-    assert services.send_transfer(payout.pk, actor="t").status == S.UNKNOWN
+    payout = lost_momo_payout(retrying, "m-amb")
     # The stored body no longer verifies (its signature is broken): MoMo refuses the re-send
     # with a "bad request" code, which says nothing of the first request, which did pay.
     stored = Transfer.objects.get(pk=payout.pk).request_body
@@ -306,12 +310,7 @@ def test_a_status_answer_that_contradicts_the_record_is_never_applied(
 
 
 def test_a_momo_answer_about_another_amount_is_flagged(retrying):
-    retrying.control.set_faults(lost_after_booking={"next": 1, "provider": "momo_vn"})
-    payout, _ = services.create_transfer(
-        account="momo", operation="momo_vn.pay_wallet", party_id=WALLET_OK, amount=50_000,
-        party_name="NGUYEN VAN A", external_id="m-mm", actor="user:alice",
-    )  # fmt: skip
-    assert services.send_transfer(payout.pk, actor="t").status == S.UNKNOWN
+    payout = lost_momo_payout(retrying, "m-mm")
     Transfer.objects.filter(pk=payout.pk).update(amount=Decimal(60_000))
     after = services.refresh_transfer(payout.pk, actor="t", now=later())
     assert after.status == S.UNKNOWN
