@@ -8,38 +8,17 @@ deeper than any request of ours needs is refused before a view walks it.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-# Our request bodies are flat objects; anything this deep is not one of them.
-MAX_DEPTH = 32
+from django_momo.json_input import loads_bounded
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
-
-
-def depth_of(data: Any) -> int:
-    """How deeply ``data``'s lists and objects nest (0 for a scalar), without recursion."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Any = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        deepest = max(deepest, depth + 1)
-        if deepest > MAX_DEPTH:
-            return deepest
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 class DecimalJSONParser(JSONParser):
@@ -53,15 +32,10 @@ class DecimalJSONParser(JSONParser):
     ) -> Any:
         encoding = (parser_context or {}).get("encoding", "utf-8")
         try:
-            data = json.loads(
+            return loads_bounded(
                 stream.read().decode(encoding),
                 parse_float=Decimal,
                 parse_constant=_refuse_constant,
             )
-        except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels") from None
-        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+        except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError and TooDeep included
             raise ParseError(f"JSON parse error - {exc}") from None
-        if depth_of(data) > MAX_DEPTH:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels")
-        return data

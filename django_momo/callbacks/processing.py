@@ -8,13 +8,13 @@ then settled through the services. Duplicates and late arrivals change nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 from decimal import Decimal
 from typing import Any
 
 from django_momo import services, tasks
 from django_momo.conf import MomoVnAccount, momo_settings
+from django_momo.json_input import loads_bounded
 from django_momo.models import Callback, CallbackVerdict, Payment, Provider, Transfer
 from django_momo.providers.momo_vn import IpnError, MomoCredentials, verify_ipn
 from django_momo.services.errors import CallbackMismatch, InvalidTransition, PaymentNotFound
@@ -62,9 +62,8 @@ def process_mtn(callback: Callback) -> Decision:
     raw = bytes(callback.body)
     if raw.strip():
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            # RecursionError: nested deeper than the parser follows ("[" * 5000), not JSON to us.
+            data = loads_bounded(raw)
+        except ValueError:  # not JSON, not UTF-8, or nested deeper than any callback is
             data = None
         if not isinstance(data, dict):
             return Decision(V.MALFORMED, 400, error="body is not a JSON object")
@@ -79,8 +78,8 @@ def process_mtn(callback: Callback) -> Decision:
 # -- MoMo Vietnam -------------------------------------------------------------------------------
 def _parse_ipn(raw: bytes) -> dict[str, Any] | None:
     try:
-        data = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        data = loads_bounded(raw, parse_float=Decimal)
+    except ValueError:  # not JSON, not UTF-8, or nested deeper than any IPN is
         return None
     return data if isinstance(data, dict) else None
 
