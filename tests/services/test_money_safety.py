@@ -111,7 +111,7 @@ def test_refund_refused_after_a_lost_attempt_keeps_holding_its_amount(retrying):
     refund = services.create_refund(
         collection.pk, amount="40", external_id="rf-amb", actor="user:alice"
     )
-    lose_then_refuse(retrying, "rate_limit")
+    lose_then_refuse(retrying, "unauthorized")
     sent = services.send_refund(refund.pk, actor="task:send")
     assert sent.status == S.UNKNOWN
     # A failed refund would free its amount; an unknown one must not.
