@@ -13,6 +13,7 @@ from rest_framework import serializers
 from django_momo.api.serializers import ErrorSerializer, PaymentFilterSerializer
 
 try:
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
     from drf_spectacular.types import OpenApiTypes
     from drf_spectacular.utils import (
         OpenApiParameter,
@@ -45,6 +46,23 @@ SCHEMA_SETTINGS: dict[str, Any] = {
         "RefundOperationEnum": "django_momo.models.payments.RefundOperation",
     },
 }
+
+
+if HAVE_SPECTACULAR:
+
+    class ApiKeyScheme(OpenApiAuthenticationExtension):
+        """The ``Authorization: Api-Key <key>`` scheme in the schema's security section."""
+
+        target_class = "django_momo.api.authentication.ApiKeyAuthentication"
+        name = "ApiKeyAuth"
+
+        def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+            return {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": 'An API key as "Api-Key mk_live_<id>.<secret>".',
+            }
 
 
 def only_momo_endpoints(endpoints: list[Any], **kwargs: Any) -> list[Any]:
@@ -152,6 +170,7 @@ def schema_view() -> Any:
     from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
     from drf_spectacular.views import SpectacularAPIView
 
+    from django_momo.api.authentication import with_api_keys
     from django_momo.api.errors import exception_handler
     from django_momo.api.permissions import IsStaffWithPaymentPermission
 
@@ -163,6 +182,9 @@ def schema_view() -> Any:
         # JSON first: the default answer (and every error) is JSON; ?format=yaml gives YAML.
         renderer_classes = [OpenApiJsonRenderer, OpenApiYamlRenderer]
         is_schema_view = True
+
+        def get_authenticators(self) -> list[Any]:
+            return [auth() for auth in with_api_keys(self.authentication_classes)]
 
         def get_exception_handler(self) -> Any:
             return exception_handler

@@ -17,11 +17,17 @@ from rest_framework.views import APIView
 
 from django_momo import services, tasks
 from django_momo.api import serializers as s
+from django_momo.api.authentication import with_api_keys
 from django_momo.api.errors import exception_handler
 from django_momo.api.idempotency import idempotent, request_key
 from django_momo.api.pagination import PaymentCursorPagination
 from django_momo.api.parsers import DecimalJSONParser
-from django_momo.api.permissions import IsStaffWithPaymentPermission
+from django_momo.api.permissions import (
+    IsStaffWithPaymentPermission,
+    api_key_of,
+    check_account_allowed,
+    only_allowed_accounts,
+)
 from django_momo.api.schema import auto_schema, create_schema, read_schema
 from django_momo.api.throttling import MomoScopedThrottle
 from django_momo.conf import momo_settings
@@ -30,13 +36,18 @@ from django_momo.money import format_amount
 
 
 class MomoApiView(APIView):
-    """DRF-configured authentication, staff-only permissions, scoped throttles, one error format."""
+    """API keys and DRF-configured authentication, staff or key permissions, scoped throttles,
+    one error format."""
 
     permission_classes = [IsStaffWithPaymentPermission]
     throttle_classes = [MomoScopedThrottle]
     parser_classes = [DecimalJSONParser]
     renderer_classes = [JSONRenderer]
     schema = auto_schema()
+
+    def get_authenticators(self) -> list[Any]:
+        # API keys first (see api/authentication.py), then the project's configured classes.
+        return [auth() for auth in with_api_keys(self.authentication_classes)]
 
     def get_exception_handler(self) -> Any:
         return exception_handler
@@ -50,8 +61,10 @@ def refund_external_id(request: Request) -> str:
 
 
 def actor(request: Request) -> str:
-    """The audit trail's name for an API user."""
-    return f"api:{request.user.get_username()}"
+    """The audit trail's name for an API user (and the key's public prefix, if one was used)."""
+    key = api_key_of(request)
+    via = f" key:{key.prefix}" if key is not None else ""
+    return f"api:{request.user.get_username()}"[: 128 - len(via)] + via  # StatusChange.actor
 
 
 class PaymentListView(MomoApiView, generics.ListAPIView):  # type: ignore[type-arg]
@@ -75,7 +88,7 @@ class PaymentListView(MomoApiView, generics.ListAPIView):  # type: ignore[type-a
         return queryset
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.filtered(self.model._default_manager.all())
+        return self.filtered(only_allowed_accounts(self.request, self.model._default_manager.all()))
 
 
 class PaymentCreateListView(PaymentListView):
@@ -95,6 +108,8 @@ class PaymentCreateListView(PaymentListView):
         form = self.create_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
+        if "account" in data:
+            check_account_allowed(self.request, data["account"])
         payment, created = self.create_payment(request, data)
         return _created_response(payment, created, self.serializer_class)
 
@@ -173,10 +188,12 @@ class CollectionRefundListView(PaymentCreateListView):
 
     def collection(self) -> Collection:
         """The collection named in the URL (404 when there is none)."""
-        return generics.get_object_or_404(Collection.objects.all(), pk=self.kwargs["pk"])
+        collections = only_allowed_accounts(self.request, Collection.objects.all())
+        return generics.get_object_or_404(collections, pk=self.kwargs["pk"])
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.filtered(Refund.objects.filter(collection=self.collection()))
+        refunds = Refund.objects.filter(collection=self.collection())
+        return self.filtered(only_allowed_accounts(self.request, refunds))
 
     create_serializer = s.RefundCreateSerializer
 
@@ -207,7 +224,10 @@ class RefundListView(PaymentListView):
 
 
 class PaymentDetailView(MomoApiView, generics.RetrieveAPIView):  # type: ignore[type-arg]
-    """One payment by id."""
+    """One payment by id (404 for a payment of an account the API key may not use)."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return only_allowed_accounts(self.request, super().get_queryset())
 
 
 @read_schema("transfers", s.TransferSerializer)
@@ -249,7 +269,11 @@ class AccountListView(MomoApiView):
     """The configured provider accounts, with what each can do (never their credentials)."""
 
     def get(self, request: Request) -> Response:
-        accounts = [_account_data(name) for name in sorted(momo_settings.accounts())]
+        key = api_key_of(request)
+        names = [
+            n for n in sorted(momo_settings.accounts()) if key is None or key.allows_account(n)
+        ]
+        accounts = [_account_data(name) for name in names]
         return Response(s.AccountSerializer(accounts, many=True).data)
 
 
@@ -259,6 +283,7 @@ class AccountBalanceView(MomoApiView):
 
     def get(self, request: Request, name: str) -> Response:
         _account_data(name)  # 404 for an unknown account before any provider call
+        check_account_allowed(request, name)
         lines = services.get_balance(name)
         data = {
             "account": name,

@@ -1,5 +1,6 @@
 """The records of django-momo: payments first, HTTP calls second."""
 
+from .api_keys import ApiKey
 from .audit import StatusChange
 from .callbacks import Callback, CallbackVerdict
 from .idempotency import IdempotencyKey
@@ -22,6 +23,7 @@ from .references import ExternalIdClaim
 __all__ = [
     "CHECKS_STOPPED",
     "FINAL_STATUSES",
+    "ApiKey",
     "Attention",
     "Callback",
     "CallbackVerdict",
