@@ -3,9 +3,10 @@
 The first POST (from the changelist) renders a page saying what will happen: how many payments,
 the total per currency, what is skipped and why. Only the second POST, from that page, acts,
 through ``services`` or by enqueueing a task, and reports successes and failures separately.
-A double-submitted confirmation acts once: rows are re-selected by status on every POST, the
-send path is a compare-and-set in ``services``, and refunds carry an external id fixed when the
-page was rendered.
+It acts on exactly the rows the page showed, and only if they are unchanged (the page's signed
+token, ``confirmation.py``); otherwise nothing is done and the page comes back. A
+double-submitted confirmation acts once: its token is used, the send path is a compare-and-set
+in ``services``, and refunds carry an external id fixed when the page was rendered.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -25,14 +24,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from django_momo import services, tasks
-from django_momo.models import Collection, PaymentStatus, Transfer
+from django_momo.models import Collection, PaymentStatus, Refund, Transfer
 
-from .display import display_amount
+from .confirmation import (
+    SAMPLE_SIZE,
+    Binding,
+    already_submitted,
+    bind,
+    confirmation_page,
+)
 from .forms import CancelForm, RefundForm, RetryForm
 from .resolve import ResolveForm
 
-CONFIRM_TEMPLATE = "admin/django_momo/confirm_action.html"
-SAMPLE_SIZE = 20
 # Failures listed one by one in the messages; the rest are counted.
 MAX_FAILURES_LISTED = 10
 S = PaymentStatus
@@ -48,70 +51,6 @@ def require(modeladmin: Any, request: HttpRequest, permission: str) -> None:
     """Refuse the action unless the user holds its permission (also hidden from the menu)."""
     if not getattr(modeladmin, f"has_{permission}_permission")(request):
         raise PermissionDenied
-
-
-def is_confirmed(request: HttpRequest) -> bool:
-    """Whether this POST comes from the confirmation page."""
-    return request.POST.get("confirm") == "yes"
-
-
-def totals_per_currency(queryset: QuerySet[Any]) -> list[dict[str, Any]]:
-    """Count and total amount per currency, in one query."""
-    rows = (
-        queryset.order_by()
-        .values("currency")
-        .annotate(count=Count("pk"), total=Sum("amount"))
-        .order_by("currency")
-    )
-    return [
-        {"currency": r["currency"], "count": r["count"],
-         "total": display_amount(r["total"], r["currency"])}
-        for r in rows
-    ]  # fmt: skip
-
-
-def confirmation_page(
-    modeladmin: Any,
-    request: HttpRequest,
-    queryset: QuerySet[Any],
-    eligible: QuerySet[Any],
-    *,
-    title: str,
-    summary: str,
-    skipped_text: str,
-    submit_label: str,
-    form: forms.Form | None = None,
-    warning: str = "",
-) -> TemplateResponse:
-    """The page listing what the action will do, with a form that POSTs the action again."""
-    totals = totals_per_currency(eligible)
-    count = sum(row["count"] for row in totals)
-    skipped = queryset.count() - count
-    sample = list(eligible.order_by("pk")[:SAMPLE_SIZE])
-    for obj in sample:
-        obj.display_amount = display_amount(obj.amount, obj.currency)
-    select_across = request.POST.get("select_across") == "1"
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "opts": modeladmin.model._meta,
-        "action": request.POST.get("action", ""),
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "select_across": select_across,
-        "selected_ids": [] if select_across else request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-        "summary": summary.format(count=count),
-        "count": count,
-        "totals": totals,
-        "skipped": skipped,
-        "skipped_text": skipped_text.format(count=skipped),
-        "sample": sample,
-        "more": max(count - len(sample), 0),
-        "form": form,
-        "warning": warning,
-        "submit_label": submit_label,
-    }
-    request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
 
 
 def report(
@@ -152,58 +91,232 @@ def per_row(rows: Iterable[Any], run: Callable[[Any], Any]) -> tuple[list[Any], 
     return done, failures
 
 
-# -- payouts ---------------------------------------------------------------------------------------
-@admin.action(description=gettext_lazy("Send selected payouts"), permissions=["send"])
-def send_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    """Queue the selected `created` payouts for sending (the workers call the provider)."""
+def repeated(
+    request: HttpRequest, binding: Binding, eligible: QuerySet[Any], gone_text: Callable[[int], str]
+) -> None:
+    """A second submit of a confirmation: nothing is done; say what the first one left behind."""
+    already_submitted(request)
+    gone = len(binding.ids) - len(binding.still_eligible(eligible))
+    if gone:
+        messages.warning(request, gone_text(gone))
+
+
+def skipped_after(binding: Binding, acted: int) -> int:
+    """Rows skipped: those the page said it would skip, and shown ones that left meanwhile."""
+    return binding.skipped + len(binding.ids) - acted
+
+
+# -- send and cancel: payouts, collections, refunds ------------------------------------------------
+def _send_texts(model: type[Any]) -> dict[str, Any]:
+    if model is Transfer:
+        return {
+            "title": _("Send payouts"),
+            "summary": _("{count} payouts will be sent to their providers. Money leaves the "
+                         "account."),
+            "skipped_text": _("{count} selected payouts are not in 'created' and will be "
+                              "skipped."),
+            "submit_label": _("Yes, send them"),
+            "done": lambda n: ngettext("%(n)d payout queued for sending.",
+                                       "%(n)d payouts queued for sending.", n) % {"n": n},
+            "gone": lambda n: ngettext("%(n)d payout skipped: no longer in 'created'.",
+                                       "%(n)d payouts skipped: no longer in 'created'.", n)
+            % {"n": n},
+        }  # fmt: skip
+    if model is Collection:
+        return {
+            "title": _("Send collection requests"),
+            "summary": _("{count} collection requests will be sent; each payer is asked to "
+                         "approve the payment."),
+            "skipped_text": _("{count} selected collections are not in 'created' and will be "
+                              "skipped."),
+            "submit_label": _("Yes, send them"),
+            "done": lambda n: ngettext("%(n)d collection queued for sending.",
+                                       "%(n)d collections queued for sending.", n) % {"n": n},
+            "gone": lambda n: ngettext("%(n)d collection skipped: no longer in 'created'.",
+                                       "%(n)d collections skipped: no longer in 'created'.", n)
+            % {"n": n},
+        }  # fmt: skip
+    return {
+        "title": _("Send refunds"),
+        "summary": _("{count} refunds will be sent to the provider. Money leaves the account."),
+        "skipped_text": _("{count} selected refunds are not in 'created' and will be skipped."),
+        "submit_label": _("Yes, send them"),
+        "done": lambda n: ngettext("%(n)d refund queued for sending.",
+                                   "%(n)d refunds queued for sending.", n) % {"n": n},
+        "gone": lambda n: ngettext("%(n)d refund skipped: no longer in 'created'.",
+                                   "%(n)d refunds skipped: no longer in 'created'.", n)
+        % {"n": n},
+    }  # fmt: skip
+
+
+def _send(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], action: str) -> Any:
+    """Queue the shown `created` payments for sending (the workers call the provider)."""
     require(modeladmin, request, "send")
+    model = modeladmin.model
+    texts = _send_texts(model)
+    done_text, gone_text = texts.pop("done"), texts.pop("gone")
     eligible = queryset.filter(status=S.CREATED)
-    if not is_confirmed(request):
+    binding = bind(modeladmin, request, eligible, action)
+    if binding.used:
+        return repeated(request, binding, eligible, gone_text)
+    if not binding.holds:
+        return confirmation_page(modeladmin, request, queryset, eligible, binding=binding, **texts)
+    if not binding.claim():
+        return repeated(request, binding, eligible, gone_text)
+    # Only the shown ids, and of those only the ones still created; a payment queued twice is
+    # still sent once (the services' compare-and-set).
+    ids = binding.still_eligible(eligible)
+    tasks.enqueue_send_many(model, ids)
+    report(request, len(ids), done_text, [], skipped_after(binding, len(ids)), gone_text)
+    return None
+
+
+def _cancel_texts(model: type[Any]) -> dict[str, Any]:
+    if model is Transfer:
+        return {
+            "title": _("Cancel payouts"),
+            "summary": _("{count} payouts will be cancelled; they can never be sent "
+                         "afterwards."),
+            "skipped_text": _("{count} selected payouts were already sent or are final: "
+                              "skipped."),
+            "done": lambda n: ngettext("%(n)d payout cancelled.", "%(n)d payouts cancelled.", n)
+            % {"n": n},
+        }  # fmt: skip
+    if model is Collection:
+        return {
+            "title": _("Cancel collections"),
+            "summary": _("{count} collections will be cancelled; they can never be sent "
+                         "afterwards."),
+            "skipped_text": _("{count} selected collections were already sent or are final: "
+                              "skipped."),
+            "done": lambda n: ngettext("%(n)d collection cancelled.",
+                                       "%(n)d collections cancelled.", n) % {"n": n},
+        }  # fmt: skip
+    return {
+        "title": _("Cancel refunds"),
+        "summary": _("{count} refunds will be cancelled; they can never be sent afterwards, "
+                     "and their amounts may be refunded again."),
+        "skipped_text": _("{count} selected refunds were already sent or are final: skipped."),
+        "done": lambda n: ngettext("%(n)d refund cancelled.", "%(n)d refunds cancelled.", n)
+        % {"n": n},
+    }  # fmt: skip
+
+
+_CANCEL_SERVICES: dict[type[Any], Callable[..., Any]] = {
+    Transfer: services.cancel_transfer,
+    Collection: services.cancel_collection,
+    Refund: services.cancel_refund,
+}
+
+
+def _cancel(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], action: str) -> Any:
+    """Cancel the shown payments that were not sent yet, each audited with the reason."""
+    require(modeladmin, request, "cancel")
+    model = modeladmin.model
+    texts = _cancel_texts(model)
+    done_text = texts.pop("done")
+
+    def gone_text(n: int) -> str:
+        return ngettext("%(n)d skipped: not in 'created'.",
+                        "%(n)d skipped: not in 'created'.", n) % {"n": n}  # fmt: skip
+
+    eligible = queryset.filter(status=S.CREATED)
+    binding = bind(modeladmin, request, eligible, action)
+    if binding.used:
+        return repeated(request, binding, eligible, gone_text)
+    form = CancelForm(request.POST if binding.confirmed else None)
+    if not (binding.holds and form.is_valid()):
         return confirmation_page(
-            modeladmin, request, queryset, eligible,
-            title=_("Send payouts"),
-            summary=_("{count} payouts will be sent to their providers. Money leaves the account."),
-            skipped_text=_("{count} selected payouts are not in 'created' and will be skipped."),
-            submit_label=_("Yes, send them"),
+            modeladmin, request, queryset, eligible, binding=binding, form=form,
+            submit_label=_("Yes, cancel them"), **texts,
         )  # fmt: skip
-    # Re-selected by status on this POST: a second submit finds nothing left in `created`,
-    # and a payout queued twice is still sent once (the services' compare-and-set).
-    ids = list(eligible.order_by().values_list("pk", flat=True))
-    skipped = queryset.count() - len(ids)
-    tasks.enqueue_send_many(Transfer, ids)
+    if not binding.claim():
+        return repeated(request, binding, eligible, gone_text)
+    actor, reason = actor_of(request), form.cleaned_data["reason"]
+    cancel = _CANCEL_SERVICES[model]
+    done, failures = per_row(
+        binding.rows(eligible), lambda p: cancel(p.pk, actor=actor, reason=reason)
+    )
     report(
-        request, len(ids),
-        lambda n: ngettext("%(n)d payout queued for sending.",
-                           "%(n)d payouts queued for sending.", n) % {"n": n},
-        [], skipped,
-        lambda n: ngettext("%(n)d payout skipped: no longer in 'created'.",
-                           "%(n)d payouts skipped: no longer in 'created'.", n) % {"n": n},
+        request, len(done), done_text, failures,
+        skipped_after(binding, len(done) + len(failures)), gone_text,
     )  # fmt: skip
     return None
 
 
-def _refresh(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str) -> Any:
+@admin.action(description=gettext_lazy("Send selected payouts"), permissions=["send"])
+def send_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Queue the selected `created` payouts for sending (the workers call the provider)."""
+    return _send(modeladmin, request, queryset, "send_transfers")
+
+
+@admin.action(description=gettext_lazy("Cancel selected payouts (before sending)"),
+              permissions=["cancel"])  # fmt: skip
+def cancel_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Cancel the selected payouts that were not sent yet."""
+    return _cancel(modeladmin, request, queryset, "cancel_transfers")
+
+
+@admin.action(description=gettext_lazy("Send selected collection requests"),
+              permissions=["send"])  # fmt: skip
+def send_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Queue the selected held `created` collections for sending."""
+    return _send(modeladmin, request, queryset, "send_collections")
+
+
+@admin.action(description=gettext_lazy("Cancel selected collections (before sending)"),
+              permissions=["cancel"])  # fmt: skip
+def cancel_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Cancel the selected collections that were not sent yet."""
+    return _cancel(modeladmin, request, queryset, "cancel_collections")
+
+
+@admin.action(description=gettext_lazy("Send selected refunds"), permissions=["send"])
+def send_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Queue the selected held `created` refunds for sending."""
+    return _send(modeladmin, request, queryset, "send_refunds")
+
+
+@admin.action(description=gettext_lazy("Cancel selected refunds (before sending)"),
+              permissions=["cancel"])  # fmt: skip
+def cancel_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Cancel the selected refunds that were not sent yet; their amounts are freed."""
+    return _cancel(modeladmin, request, queryset, "cancel_refunds")
+
+
+# -- refresh ---------------------------------------------------------------------------------------
+def _refresh(
+    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str, action: str
+) -> Any:
     require(modeladmin, request, "refresh")
     eligible = queryset.filter(status__in=IN_FLIGHT)
-    if not is_confirmed(request):
+
+    def gone_text(n: int) -> str:
+        return ngettext("%(n)d skipped: created or already final.",
+                        "%(n)d skipped: created or already final.", n) % {"n": n}  # fmt: skip
+
+    binding = bind(modeladmin, request, eligible, action)
+    if binding.used:
+        return repeated(request, binding, eligible, gone_text)
+    if not binding.holds:
         return confirmation_page(
-            modeladmin, request, queryset, eligible,
+            modeladmin, request, queryset, eligible, binding=binding,
             title=_("Refresh status"),
             summary=_("The provider will be asked about {count} %(noun)s.") % {"noun": noun},
             skipped_text=_("{count} selected are created or final and will be skipped."),
             submit_label=_("Yes, ask the provider"),
         )  # fmt: skip
+    if not binding.claim():
+        return repeated(request, binding, eligible, gone_text)
     count = 0
-    for payment in eligible.select_related(None).order_by("pk").only("pk"):
+    for payment in binding.rows(eligible.select_related(None).only("pk")):
         tasks.enqueue_refresh(payment)
         count += 1
     report(
         request, count,
         lambda n: ngettext("%(n)d status check queued.", "%(n)d status checks queued.", n)
         % {"n": n},
-        [], queryset.count() - count,
-        lambda n: ngettext("%(n)d skipped: created or already final.",
-                           "%(n)d skipped: created or already final.", n) % {"n": n},
+        [], skipped_after(binding, count), gone_text,
     )  # fmt: skip
     return None
 
@@ -212,39 +325,24 @@ def _refresh(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
               permissions=["refresh"])  # fmt: skip
 def refresh_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected payouts that are in flight."""
-    return _refresh(modeladmin, request, queryset, _("payouts"))
+    return _refresh(modeladmin, request, queryset, _("payouts"), "refresh_transfers")
 
 
-@admin.action(description=gettext_lazy("Cancel selected payouts (before sending)"),
-              permissions=["cancel"])  # fmt: skip
-def cancel_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    """Cancel the selected payouts that were not sent yet."""
-    require(modeladmin, request, "cancel")
-    eligible = queryset.filter(status=S.CREATED)
-    form = CancelForm(request.POST if is_confirmed(request) else None)
-    if not (is_confirmed(request) and form.is_valid()):
-        return confirmation_page(
-            modeladmin, request, queryset, eligible, form=form,
-            title=_("Cancel payouts"),
-            summary=_("{count} payouts will be cancelled; they can never be sent afterwards."),
-            skipped_text=_("{count} selected payouts were already sent or are final: skipped."),
-            submit_label=_("Yes, cancel them"),
-        )  # fmt: skip
-    actor, reason = actor_of(request), form.cleaned_data["reason"]
-    done, failures = per_row(
-        eligible.order_by("pk"),
-        lambda t: services.cancel_transfer(t.pk, actor=actor, reason=reason),
-    )
-    report(
-        request, len(done),
-        lambda n: ngettext("%(n)d payout cancelled.", "%(n)d payouts cancelled.", n) % {"n": n},
-        failures, queryset.count() - len(done) - len(failures),
-        lambda n: ngettext("%(n)d skipped: not in 'created'.",
-                           "%(n)d skipped: not in 'created'.", n) % {"n": n},
-    )  # fmt: skip
-    return None
+@admin.action(description=gettext_lazy("Refresh status from the provider"),
+              permissions=["refresh"])  # fmt: skip
+def refresh_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Ask the provider about the selected collections that are in flight."""
+    return _refresh(modeladmin, request, queryset, _("collections"), "refresh_collections")
 
 
+@admin.action(description=gettext_lazy("Refresh status from the provider"),
+              permissions=["refresh"])  # fmt: skip
+def refresh_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Ask the provider about the selected refunds that are in flight."""
+    return _refresh(modeladmin, request, queryset, _("refunds"), "refresh_refunds")
+
+
+# -- retry and refund ------------------------------------------------------------------------------
 @admin.action(description=gettext_lazy("Retry failed payouts as new payouts"),
               permissions=["retry"])  # fmt: skip
 def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
@@ -262,17 +360,29 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
         .annotate(chain_id=Coalesce("chain_root", "pk"))
         .exclude(Exists(live_in_chain))
     )
+
+    def gone_text(n: int) -> str:
+        return ngettext("%(n)d skipped: not failed or retried already.",
+                        "%(n)d skipped: not failed or retried already.", n) % {"n": n}  # fmt: skip
+
+    binding = bind(modeladmin, request, eligible, "retry_transfers")
+    if binding.used:
+        return repeated(request, binding, eligible, gone_text)
     can_send = modeladmin.has_send_permission(request)
-    form = RetryForm(request.POST if is_confirmed(request) else None, can_send=can_send)
-    if not (is_confirmed(request) and form.is_valid()):
+    # When the selection changed, the box is ticked again for what the page now shows.
+    data = request.POST if binding.confirmed and not binding.problem else None
+    form = RetryForm(data, can_send=can_send)
+    if not (binding.holds and form.is_valid()):
         return confirmation_page(
-            modeladmin, request, queryset, eligible, form=form,
+            modeladmin, request, queryset, eligible, binding=binding, form=form,
             title=_("Retry failed payouts"),
             summary=_("{count} failed payouts will be paid again as new payouts."),
             skipped_text=_("{count} selected are not failed, or were retried already: skipped."),
             submit_label=_("Yes, create the new payouts"),
             warning=_("Each new payout pays the party again. Check that the first one failed."),
         )  # fmt: skip
+    if not binding.claim():
+        return repeated(request, binding, eligible, gone_text)
     actor, send_now = actor_of(request), can_send and form.cleaned_data.get("send_now")
 
     def retry(t: Transfer) -> Transfer:
@@ -281,31 +391,14 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
             tasks.enqueue_send(new)
         return new
 
-    done, failures = per_row(eligible.order_by("pk"), retry)
+    done, failures = per_row(binding.rows(eligible), retry)
     report(
         request, len(done),
         lambda n: (ngettext("%(n)d new payout created", "%(n)d new payouts created", n)
                    + (_(" and queued for sending.") if send_now else ".")) % {"n": n},
-        failures, queryset.count() - len(done) - len(failures),
-        lambda n: ngettext("%(n)d skipped: not failed or retried already.",
-                           "%(n)d skipped: not failed or retried already.", n) % {"n": n},
+        failures, skipped_after(binding, len(done) + len(failures)), gone_text,
     )  # fmt: skip
     return None
-
-
-# -- collections and refunds -----------------------------------------------------------------------
-@admin.action(description=gettext_lazy("Refresh status from the provider"),
-              permissions=["refresh"])  # fmt: skip
-def refresh_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    """Ask the provider about the selected collections that are in flight."""
-    return _refresh(modeladmin, request, queryset, _("collections"))
-
-
-@admin.action(description=gettext_lazy("Refresh status from the provider"),
-              permissions=["refresh"])  # fmt: skip
-def refresh_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    """Ask the provider about the selected refunds that are in flight."""
-    return _refresh(modeladmin, request, queryset, _("refunds"))
 
 
 @admin.action(description=gettext_lazy("Refund selected collections"), permissions=["refund"])
@@ -313,17 +406,27 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
     """Refund each selected successful collection, fully or by a given amount, and send it."""
     require(modeladmin, request, "refund")
     eligible = queryset.filter(status=S.SUCCESSFUL)
+
+    def gone_text(n: int) -> str:
+        return ngettext("%(n)d skipped: not a successful collection.",
+                        "%(n)d skipped: not successful collections.", n) % {"n": n}  # fmt: skip
+
+    binding = bind(modeladmin, request, eligible, "refund_collections")
+    if binding.used:
+        return repeated(request, binding, eligible, gone_text)
     currencies = set(eligible.order_by().values_list("currency", flat=True).distinct()[:2])
-    form = RefundForm(request.POST if is_confirmed(request) else None, currencies=currencies)
-    if not (is_confirmed(request) and form.is_valid()):
+    form = RefundForm(request.POST if binding.confirmed else None, currencies=currencies)
+    if not (binding.holds and form.is_valid()):
         return confirmation_page(
-            modeladmin, request, queryset, eligible, form=form,
+            modeladmin, request, queryset, eligible, binding=binding, form=form,
             title=_("Refund collections"),
             summary=_("{count} collections will be refunded to the payer; money leaves the "
                       "account. Leave the amount empty to refund all that remains."),
             skipped_text=_("{count} selected are not successful collections: skipped."),
             submit_label=_("Yes, refund"),
         )  # fmt: skip
+    if not binding.claim():
+        return repeated(request, binding, eligible, gone_text)
     actor, amount = actor_of(request), form.cleaned_data["amount"]
     nonce, note = form.cleaned_data["nonce"], form.cleaned_data["note"]
 
@@ -341,28 +444,39 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
             tasks.enqueue_send(created)
         return created
 
-    done, failures = per_row(eligible.order_by("pk"), refund)
+    done, failures = per_row(binding.rows(eligible), refund)
     report(
         request, len(done),
         lambda n: ngettext("%(n)d refund created and queued for sending.",
                            "%(n)d refunds created and queued for sending.", n) % {"n": n},
-        failures, queryset.count() - len(done) - len(failures),
-        lambda n: ngettext("%(n)d skipped: not a successful collection.",
-                           "%(n)d skipped: not successful collections.", n) % {"n": n},
+        failures, skipped_after(binding, len(done) + len(failures)), gone_text,
     )  # fmt: skip
     return None
 
 
 # -- resolving by hand -----------------------------------------------------------------------------
-def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str) -> Any:
-    """Settle the selected in-flight payments as the operator says, each audited with a note."""
+def _resolve(
+    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str, action: str
+) -> Any:
+    """Settle the shown in-flight payments as the operator says, each audited with a note."""
     require(modeladmin, request, "resolve")
     model = modeladmin.model
     eligible = queryset.filter(status__in=IN_FLIGHT)
-    # Counted on every POST: a payment settled meanwhile drops out, and "successful" stays
-    # possible only while exactly one payment is eligible (one transaction id, one payment).
-    count = eligible.count()
-    form = ResolveForm(request.POST if is_confirmed(request) else None, eligible=count)
+
+    def gone_text(n: int) -> str:
+        return ngettext(
+            "%(n)d skipped: not sending, pending or unknown.",
+            "%(n)d skipped: not sending, pending or unknown.",
+            n,
+        ) % {"n": n}
+
+    binding = bind(modeladmin, request, eligible, action)
+    if binding.used:
+        return repeated(request, binding, eligible, gone_text)
+    # "successful" stays possible only while exactly one payment is eligible (one transaction
+    # id, one payment); a confirmation whose selection changed is refused by its token.
+    count = len(binding.snapshot.ids) if binding.snapshot else eligible.count()
+    form = ResolveForm(request.POST if binding.confirmed else None, eligible=count)
 
     def page() -> TemplateResponse:
         if count == 1:
@@ -379,7 +493,7 @@ def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
                 "transaction id belongs to one payment)."
             )
         response = confirmation_page(
-            modeladmin, request, queryset, eligible, form=form,
+            modeladmin, request, queryset, eligible, binding=binding, form=form,
             title=_("Resolve by hand"),
             summary=_("{count} %(noun)s will be resolved by hand.") % {"noun": noun},
             skipped_text=_("{count} selected are not sending, pending or unknown and will be "
@@ -393,12 +507,14 @@ def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
             response.context_data["skipped_rows"] = list(skipped[:SAMPLE_SIZE])
         return response
 
-    if not (is_confirmed(request) and form.is_valid()):
+    if not (binding.holds and form.is_valid()):
         return page()
+    if not binding.claim():
+        return repeated(request, binding, eligible, gone_text)
     actor, kwargs = actor_of(request), form.service_kwargs()
     done: list[Any] = []
     failures: list[str] = []
-    for row in eligible.select_related(None).order_by("pk").only("pk", "external_id"):
+    for row in binding.rows(eligible.select_related(None).only("pk", "external_id")):
         try:
             done.append(services.resolve_manually(model, row.pk, actor=actor, **kwargs))
         except services.InvalidRequest as exc:
@@ -407,6 +523,7 @@ def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
                 continue
             # The input itself was refused (before any payment was read): nothing changed,
             # so the page comes back with the reason under its field.
+            binding.release()
             form.add_service_error(exc.field, exc.message)
             return page()
         except services.ServiceError as exc:
@@ -419,9 +536,7 @@ def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
                    if outcome == S.SUCCESSFUL
                    else ngettext("%(n)d resolved by hand as failed.",
                                  "%(n)d resolved by hand as failed.", n)) % {"n": n},
-        failures, queryset.count() - len(done) - len(failures),
-        lambda n: ngettext("%(n)d skipped: not sending, pending or unknown.",
-                           "%(n)d skipped: not sending, pending or unknown.", n) % {"n": n},
+        failures, skipped_after(binding, len(done) + len(failures)), gone_text,
     )  # fmt: skip
     return None
 
@@ -429,22 +544,24 @@ def _resolve(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], nou
 @admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
 def resolve_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Settle the selected in-flight payouts by hand, after checking the provider's statement."""
-    return _resolve(modeladmin, request, queryset, _("payouts"))
+    return _resolve(modeladmin, request, queryset, _("payouts"), "resolve_transfers")
 
 
 @admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
 def resolve_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Settle the selected in-flight collections by hand, after checking the statement."""
-    return _resolve(modeladmin, request, queryset, _("collections"))
+    return _resolve(modeladmin, request, queryset, _("collections"), "resolve_collections")
 
 
 @admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
 def resolve_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Settle the selected in-flight refunds by hand, after checking the provider's statement."""
-    return _resolve(modeladmin, request, queryset, _("refunds"))
+    return _resolve(modeladmin, request, queryset, _("refunds"), "resolve_refunds")
 
 
 __all__ = [
+    "cancel_collections",
+    "cancel_refunds",
     "cancel_transfers",
     "refresh_collections",
     "refresh_refunds",
@@ -454,5 +571,7 @@ __all__ = [
     "resolve_refunds",
     "resolve_transfers",
     "retry_transfers",
+    "send_collections",
+    "send_refunds",
     "send_transfers",
 ]

@@ -241,11 +241,24 @@ class CollectionAdmin(PaymentAdmin):
     """Money in; refunds start here."""
 
     inlines = (status_change_inline("collection"), callback_inline("collection"))
-    actions = (actions.refresh_collections, actions.refund_collections, actions.resolve_collections)
+    actions = (
+        actions.send_collections,
+        actions.refresh_collections,
+        actions.cancel_collections,
+        actions.refund_collections,
+        actions.resolve_collections,
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Collections are requested from the customer's checkout (API), not typed in here.
         return False
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("django_momo.request_collection")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        # No permission of its own: whoever may request payments may withdraw an unsent one.
+        return request.user.has_perm("django_momo.request_collection")
 
     def has_refresh_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("django_momo.refresh_collection")
@@ -266,7 +279,12 @@ class RefundAdmin(PaymentAdmin):
     raw_id_fields = ["created_by", "collection"]
     search_fields = [*PaymentAdmin.search_fields, "=collection__external_id"]
     inlines = (status_change_inline("refund"), callback_inline("refund"))
-    actions = (actions.refresh_refunds, actions.resolve_refunds)
+    actions = (
+        actions.send_refunds,
+        actions.refresh_refunds,
+        actions.cancel_refunds,
+        actions.resolve_refunds,
+    )
 
     @admin.display(description=_("collection"))
     def collection_link(self, obj: Refund) -> SafeString | str:
@@ -274,6 +292,14 @@ class RefundAdmin(PaymentAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        # Refunds have no send or cancel permission of their own: refunding is the right to
+        # send money back to a payer, so it covers sending a held refund and cancelling one.
+        return request.user.has_perm("django_momo.refund_collection")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("django_momo.refund_collection")
 
     def has_refresh_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("django_momo.refresh_refund")

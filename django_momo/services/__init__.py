@@ -14,7 +14,12 @@ from django_momo.services.attention import (
 )
 from django_momo.services.balances import get_balance
 from django_momo.services.callbacks import apply_momo_ipn, handle_mtn_callback
-from django_momo.services.collections import refresh_collection, request_payment, send_collection
+from django_momo.services.collections import (
+    cancel_collection,
+    refresh_collection,
+    request_payment,
+    send_collection,
+)
 from django_momo.services.crash import SimulatedCrash, crash_point
 from django_momo.services.errors import (
     CallbackMismatch,
@@ -29,6 +34,7 @@ from django_momo.services.gateways import callback_url
 from django_momo.services.lifecycle import refresh_payment, release_for_sending, send_payment
 from django_momo.services.reconcile import ReconcileSummary, due_for_check, reconcile
 from django_momo.services.refunds import (
+    cancel_refund,
     create_refund,
     refresh_refund,
     refundable_amount,
@@ -56,6 +62,8 @@ __all__ = [
     "SimulatedCrash",
     "apply_momo_ipn",
     "callback_url",
+    "cancel_collection",
+    "cancel_refund",
     "cancel_transfer",
     "crash_point",
     "create_refund",

@@ -1,15 +1,18 @@
-"""Use cases of collections (money in): request a payment, send it, refresh it."""
+"""Use cases of collections (money in): request a payment, send it, refresh it, cancel it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django_momo.models import Collection, CollectionOperation
+from django_momo.models import Collection, CollectionOperation, PaymentStatus
 from django_momo.services.creation import create_once
-from django_momo.services.errors import InvalidRequest
+from django_momo.services.errors import InvalidRequest, InvalidTransition
 from django_momo.services.lifecycle import refresh_payment, send_payment
+from django_momo.services.transitions import load, transition
 from django_momo.services.validation import clean_payment
+
+S = PaymentStatus
 
 
 def request_payment(
@@ -50,3 +53,21 @@ def refresh_collection(
 ) -> Collection:
     """Ask the provider about the collection's own reference and store the answer."""
     return refresh_payment(Collection, collection_id, actor=actor, now=now)
+
+
+def cancel_collection(collection_id: int, *, actor: str, reason: str = "") -> Collection:
+    """Cancel a collection that was never sent; any other status raises ``InvalidTransition``."""
+    collection = load(Collection, collection_id)
+    if collection.status == S.CANCELLED:
+        return collection
+    result = transition(
+        Collection, collection.pk, S.CANCELLED, actor=actor, reason=reason or "cancelled",
+        allowed_from={S.CREATED},
+    )  # fmt: skip
+    if not result.changed and result.payment.status != S.CANCELLED:
+        raise InvalidTransition(
+            f"collection {collection_id} is {result.payment.status}: only a created collection "
+            "can be cancelled",
+            status=result.payment.status,
+        )
+    return result.payment  # type: ignore[return-value]

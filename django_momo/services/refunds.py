@@ -23,7 +23,7 @@ from django_momo.services.errors import (
     RefundExceedsCollected,
 )
 from django_momo.services.lifecycle import refresh_payment, send_payment
-from django_momo.services.transitions import load
+from django_momo.services.transitions import load, transition
 from django_momo.services.validation import clean_amount, clean_external_id
 
 S = PaymentStatus
@@ -131,3 +131,24 @@ def send_refund(refund_id: int, *, actor: str) -> Refund:
 def refresh_refund(refund_id: int, *, actor: str, now: datetime | None = None) -> Refund:
     """Ask MTN about the refund's own reference and store the answer."""
     return refresh_payment(Refund, refund_id, actor=actor, now=now)
+
+
+def cancel_refund(refund_id: int, *, actor: str, reason: str = "") -> Refund:
+    """Cancel a refund that was never sent, freeing its amount; else ``InvalidTransition``.
+
+    A cancelled refund no longer holds any of the collected amount (``refundable_amount``).
+    """
+    refund = load(Refund, refund_id)
+    if refund.status == S.CANCELLED:
+        return refund
+    result = transition(
+        Refund, refund.pk, S.CANCELLED, actor=actor, reason=reason or "cancelled",
+        allowed_from={S.CREATED},
+    )  # fmt: skip
+    if not result.changed and result.payment.status != S.CANCELLED:
+        raise InvalidTransition(
+            f"refund {refund_id} is {result.payment.status}: only a created refund can be "
+            "cancelled",
+            status=result.payment.status,
+        )
+    return result.payment  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from django.test import Client
 from django_momo.admin import actions
 from django_momo.models import Collection, PaymentStatus, Refund, Transfer
 
+from .confirming import confirm, confirmation, submit, token_of
 from .conftest import (
     CHANGELIST,
     COLLECTIONS,
@@ -53,7 +54,7 @@ def test_send_asks_for_confirmation_first(admin_client: Client, sandbox_accounts
 def test_confirmed_send_sends_each_once(admin_client: Client, sandbox_accounts: Any) -> None:
     rows = [make_transfer("mtn") for _ in range(3)]
     ids = [t.pk for t in rows]
-    response = post_action(admin_client, CHANGELIST, "send_transfers", ids, confirm="yes")
+    response = confirm(admin_client, CHANGELIST, "send_transfers", ids)
     assert response.status_code == 302
     msgs = [str(m) for m in admin_client.get(CHANGELIST).context["messages"]]
     assert "3 payouts queued for sending." in msgs
@@ -67,18 +68,20 @@ def test_double_submit_sends_once_and_enqueues_nothing_twice(
 ) -> None:
     rows = [make_transfer("mtn"), make_transfer("momo")]
     ids = [t.pk for t in rows]
-    post_action(admin_client, CHANGELIST, "send_transfers", ids, confirm="yes")
+    page = confirmation(admin_client, CHANGELIST, "send_transfers", ids)
+    submit(admin_client, CHANGELIST, "send_transfers", ids, page)
     # The second submit of the same page, now with a backend that only records.
     from django_momo.tasks_compat import default_task_backend
 
     from .conftest import DUMMY_BACKEND
 
     settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
-    response = post_action(admin_client, CHANGELIST, "send_transfers", ids, confirm="yes")
+    response = submit(admin_client, CHANGELIST, "send_transfers", ids, page)
     assert response.status_code == 302
     assert list(default_task_backend.results) == []  # type: ignore[attr-defined]
     msgs = [str(m) for m in admin_client.get(CHANGELIST).context["messages"]]
     assert "2 payouts skipped: no longer in 'created'." in msgs
+    assert "This confirmation was already submitted; nothing was done a second time." in msgs
     ledger = sandbox_accounts.control.ledger()
     assert len(ledger["entries"]) == 2
     assert ledger["violations"] == []
@@ -95,11 +98,15 @@ def test_send_of_many_selected_across_only_enqueues(
     Transfer.objects.bulk_create(bulk)
     data = {"action": "send_transfers", "index": "0", "select_across": "1",
             "_selected_action": [bulk[0].pk or Transfer.objects.first().pk]}  # fmt: skip
-    page = admin_client.post(CHANGELIST, data).content.decode()
+    shown = admin_client.post(CHANGELIST, data)
+    page = shown.content.decode()
     assert "1201 payouts will be sent" in page
     assert 'name="select_across" value="1"' in page
-    assert page.count('name="_selected_action"') == 0  # the selection is the filter, not ids
-    response = admin_client.post(CHANGELIST, {**data, "confirm": "yes"})
+    assert page.count('name="_selected_action"') == 0  # the ids travel in the signed token
+    assert len(token_of(shown)) < 2000  # a contiguous selection stays small
+    response = admin_client.post(
+        CHANGELIST, {**data, "confirm": "yes", "momo_confirmation": token_of(shown)}
+    )
     assert response.status_code == 302
     # One fan-out task per 500 ids; nothing was sent in the request.
     assert len(dummy_backend.results) == 3
@@ -108,13 +115,10 @@ def test_send_of_many_selected_across_only_enqueues(
 
 def test_refresh_queries_in_flight_payouts(admin_client: Client, sandbox_accounts: Any) -> None:
     sent = make_transfer("mtn")
-    admin_client.post(CHANGELIST, {"action": "send_transfers", "index": "0",
-                                   "_selected_action": [sent.pk], "confirm": "yes"})  # fmt: skip
+    confirm(admin_client, CHANGELIST, "send_transfers", [sent.pk])
     sent.refresh_from_db()
     fresh = make_transfer("mtn")
-    response = post_action(
-        admin_client, CHANGELIST, "refresh_transfers", [sent.pk, fresh.pk], confirm="yes"
-    )
+    response = confirm(admin_client, CHANGELIST, "refresh_transfers", [sent.pk, fresh.pk])
     assert response.status_code == 302
     msgs = [str(m) for m in admin_client.get(CHANGELIST).context["messages"]]
     if sent.status == S.PENDING:
@@ -127,8 +131,8 @@ def test_refresh_queries_in_flight_payouts(admin_client: Client, sandbox_account
 def test_cancel_reports_successes_and_skips(admin_client: Client) -> None:
     a, b = make_transfer("mtn"), make_transfer("mtn")
     force_status(b, S.PENDING)
-    response = post_action(admin_client, CHANGELIST, "cancel_transfers", [a.pk, b.pk],
-                           confirm="yes", reason="wrong number")  # fmt: skip
+    response = confirm(admin_client, CHANGELIST, "cancel_transfers", [a.pk, b.pk],
+                       reason="wrong number")  # fmt: skip
     assert response.status_code == 302
     msgs = [str(m) for m in admin_client.get(CHANGELIST).context["messages"]]
     assert "1 payout cancelled." in msgs
@@ -142,14 +146,14 @@ def test_cancel_reports_successes_and_skips(admin_client: Client) -> None:
 def test_retry_needs_explicit_confirmation_and_creates_one(admin_client: Client) -> None:
     failed = make_transfer("mtn")
     force_status(failed, S.FAILED)
-    data = {"confirm": "yes"}
-    page = post_action(admin_client, CHANGELIST, "retry_transfers", [failed.pk], **data)
-    assert page.status_code == 200  # the box was not ticked: the page again, with the error
-    assert "Tick this box to confirm the retry." in page.content.decode()
+    page = confirmation(admin_client, CHANGELIST, "retry_transfers", [failed.pk])
+    again = submit(admin_client, CHANGELIST, "retry_transfers", [failed.pk], page)
+    assert again.status_code == 200  # the box was not ticked: the page again, with the error
+    assert "Tick this box to confirm the retry." in again.content.decode()
     assert not Transfer.objects.filter(retry_of=failed).exists()
     for _ in range(2):  # a double submit
-        response = post_action(admin_client, CHANGELIST, "retry_transfers", [failed.pk],
-                               understood="on", **data)  # fmt: skip
+        response = submit(admin_client, CHANGELIST, "retry_transfers", [failed.pk], page,
+                          understood="on")  # fmt: skip
         assert response.status_code == 302
     retries = Transfer.objects.filter(retry_of=failed)
     assert retries.count() == 1
@@ -164,8 +168,8 @@ def test_retry_needs_explicit_confirmation_and_creates_one(admin_client: Client)
 def test_retry_and_send_now(admin_client: Client, sandbox_accounts: Any) -> None:
     failed = make_transfer("mtn")
     force_status(failed, S.FAILED)
-    post_action(admin_client, CHANGELIST, "retry_transfers", [failed.pk], confirm="yes",
-                understood="on", send_now="on")  # fmt: skip
+    confirm(admin_client, CHANGELIST, "retry_transfers", [failed.pk], understood="on",
+            send_now="on")  # fmt: skip
     retry = Transfer.objects.get(retry_of=failed)
     assert retry.status in (S.PENDING, S.SUCCESSFUL)
     assert [e["external_id"] for e in bookings(sandbox_accounts)] == [retry.external_id]
@@ -179,8 +183,8 @@ def test_refund_full_and_double_submit(admin_client: Client, sandbox_accounts: A
     assert "40.00 EUR" in html
     nonce = page.context["form"]["nonce"].value()
     for _ in range(2):
-        response = post_action(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-                               confirm="yes", nonce=nonce, amount="")  # fmt: skip
+        response = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
+                          page, nonce=nonce, amount="")  # fmt: skip
         assert response.status_code == 302
     refund = Refund.objects.get(collection=collection)
     assert refund.amount == Decimal("40.00")
@@ -190,18 +194,19 @@ def test_refund_full_and_double_submit(admin_client: Client, sandbox_accounts: A
 
 def test_refund_a_given_amount_is_validated(admin_client: Client, sandbox_accounts: Any) -> None:
     collection = successful_collection()
-    args = {"confirm": "yes", "nonce": "abc123"}
-    page = post_action(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-                       amount="1.234", **args)  # fmt: skip
+    args = {"nonce": "abc123"}
+    shown = confirmation(admin_client, COLLECTIONS, "refund_collections", [collection.pk])
+    page = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk], shown,
+                  amount="1.234", **args)  # fmt: skip
     assert page.status_code == 200
     assert "EUR amounts have at most 2 decimal places" in page.content.decode()
-    response = post_action(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-                           amount="50", **args)  # fmt: skip
+    response = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk], shown,
+                      amount="50", **args)  # fmt: skip
     assert response.status_code == 302
     msgs = [str(m) for m in admin_client.get(COLLECTIONS).context["messages"]]
     assert any("1 failed" in m and "exceeds" in m for m in msgs), msgs
-    post_action(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-                amount="15.00", confirm="yes", nonce="def456")  # fmt: skip
+    confirm(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
+            amount="15.00", nonce="def456")  # fmt: skip
     assert [r.amount for r in Refund.objects.filter(collection=collection)] == [Decimal("15.00")]
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 from django_momo import services
 from django_momo.models import PaymentStatus, Transfer
 
+from .confirming import confirm
 from .conftest import CHANGELIST, force_status, make_transfer, post_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,8 +16,7 @@ S = PaymentStatus
 
 
 def retry_in_admin(client: Client, *ids: int) -> None:
-    response = post_action(client, CHANGELIST, "retry_transfers", list(ids), confirm="yes",
-                           understood="on")  # fmt: skip
+    response = confirm(client, CHANGELIST, "retry_transfers", list(ids), understood="on")
     assert response.status_code == 302
 
 
