@@ -35,6 +35,32 @@ def _is_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def _is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    import ipaddress
+
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _insecure_scheme(url: str) -> str | None:
+    """The scheme of ``url`` when it is not https and not loopback while DEBUG is off."""
+    parts = urlsplit(url)
+    # Loopback is the local sandbox (tests, demo): nothing crosses a network to reach it.
+    if settings.DEBUG or parts.scheme == "https" or _is_loopback(parts.hostname):
+        return None
+    return parts.scheme
+
+
 @register(Tags.compatibility)
 @sensitive_variables("raw", "accounts", "conf")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -167,6 +193,17 @@ def _check_account(name: str, conf: Any) -> list[CheckMessage]:
                 f"{where}['BASE_URL'] is missing or not an http(s) URL.",
                 "MTN: https://proxy.momoapi.mtn.com or your country's host; "
                 "MoMo: https://payment.momo.vn (test: https://test-payment.momo.vn).",
+            )
+        )
+    elif (scheme := _insecure_scheme(conf["BASE_URL"])) is not None:
+        # Plain http would send the API key, the bearer token and every payment in clear text.
+        errors.append(
+            _err(
+                25,
+                f"{where}['BASE_URL'] uses {scheme}:// with DEBUG=False.",
+                "Provider credentials and payments would cross the network unencrypted: use "
+                "the provider's https URL (plain http is accepted only for loopback hosts, "
+                "e.g. the local sandbox).",
             )
         )
     if provider == "mtn":
@@ -351,13 +388,12 @@ def _check_callback_base_url(value: Any, accounts: dict[str, Any]) -> list[Check
             )
         ]
     parts = urlsplit(value)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    # Loopback is the local sandbox (tests, demo): no provider on the internet calls it anyway.
-    if not settings.DEBUG and parts.scheme != "https" and not loopback:
+    scheme = _insecure_scheme(value)
+    if scheme is not None:
         errors.append(
             _err(
                 17,
-                f'{MOMO}["CALLBACK_BASE_URL"] uses {parts.scheme}:// with DEBUG=False.',
+                f'{MOMO}["CALLBACK_BASE_URL"] uses {scheme}:// with DEBUG=False.',
                 "Providers send payment callbacks over the internet: use https.",
             )
         )

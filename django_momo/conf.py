@@ -75,6 +75,11 @@ DEFAULTS: dict[str, Any] = {
     # Optional allow-list of callback source networks per provider,
     # e.g. {"momo_vn": ["118.69.210.244/32"]}.
     "CALLBACK_ALLOWED_NETWORKS": {},
+    # Refused callback requests that name no known payment (unknown MTN token, an IPN whose
+    # requestId is no payout's) accepted per source address and minute, counted in TOKEN_CACHE.
+    # Past it the source gets 429 and nothing is stored; a request naming a known payment is
+    # never limited (a provider retrying must get through). None: no limit.
+    "CALLBACK_REFUSED_PER_MINUTE": 60,
     # Task queue used by django-momo's tasks (a name in TASKS).
     "TASK_QUEUE": "default",
     # Seconds an account balance is cached for the admin.

@@ -52,6 +52,21 @@ def _already_handled(callback: Callback, payment: Payment, ok_status: int) -> De
     return None
 
 
+def names_known_payment(provider: str, token: str, body: bytes) -> bool:
+    """Whether the request names a payment we have: the MTN URL token, the IPN's requestId.
+
+    Such a request keeps its whole body and is never rate-limited, whatever else is wrong with
+    it: it may be a provider retrying, and an operator needs to see what came in.
+    """
+    if provider == Provider.MOMO_VN:
+        data = _parse_ipn(body)
+        request_id = data.get("requestId") if data is not None else None
+        if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
+            return False
+        return Transfer.objects.filter(provider=Provider.MOMO_VN, reference=request_id).exists()
+    return services.handle_mtn_callback(token) is not None
+
+
 # -- MTN ----------------------------------------------------------------------------------------
 def process_mtn(callback: Callback) -> Decision:
     """Find the payment by the URL token and enqueue a status query; the body changes nothing."""

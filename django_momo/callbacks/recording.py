@@ -2,7 +2,8 @@
 
 The row is written in autocommit mode, outside any processing transaction (the views are
 ``non_atomic_requests``), so no later failure or rollback can lose it. Only its verdict and
-processing result are written afterwards.
+processing result are written afterwards, and, for a request refused without naming a known
+payment, a body cut to ``REFUSED_BODY_LIMIT`` bytes: junk must not fill the disk.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ _SECRET_HEADER_PARTS = ("authorization", "cookie", "key", "secret", "token", "pa
 _MAX_HEADER_VALUE = 2048
 _MAX_HEADERS = 100
 _MAX_ERROR = 8000
+# What is kept of the body of a refused request that named no known payment: enough to see
+# what it was, not enough for junk to fill the disk.
+REFUSED_BODY_LIMIT = 1024
 
 
 @dataclass(frozen=True)
@@ -138,3 +142,19 @@ def finish(callback: Callback, decision: Decision, *, answered: bool = True) -> 
     for name, value in values.items():
         if not name.endswith("_id"):
             setattr(callback, name, value)
+
+
+def bound_refused_body(callback: Callback, body: bytes) -> None:
+    """Keep only ``REFUSED_BODY_LIMIT`` bytes of a refused request's body, and say so."""
+    if len(body) <= REFUSED_BODY_LIMIT:
+        return
+    note = (
+        f"body stored cut to {REFUSED_BODY_LIMIT} of {len(body)} bytes: refused, and it names "
+        "no known payment"
+    )
+    before = clean_text(callback.error, _MAX_ERROR - len(note) - 2)
+    error = f"{before}; {note}" if before else note
+    kept = body[:REFUSED_BODY_LIMIT]
+    Callback.objects.filter(pk=callback.pk).update(body=kept, error=error)
+    callback.body = kept
+    callback.error = error

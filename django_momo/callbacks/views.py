@@ -6,6 +6,7 @@ Both views are ``csrf_exempt`` (providers post no CSRF token) and ``non_atomic_r
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
@@ -16,9 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django_momo.conf import momo_settings
 from django_momo.models import Callback, CallbackVerdict, Provider
 
+from . import limits
 from .network import client_ip, source_allowed
-from .processing import process
-from .recording import Decision, finish, read_body, record
+from .processing import names_known_payment, process
+from .recording import Decision, bound_refused_body, finish, read_body, record
+
+logger = logging.getLogger("django_momo.callbacks")
 
 V = CallbackVerdict
 
@@ -70,18 +74,70 @@ def _answer(endpoint: Endpoint, decision: Decision) -> HttpResponseBase:
     return HttpResponse(decision.verdict, status=decision.status, content_type="text/plain")
 
 
+def _too_many() -> HttpResponseBase:
+    response = HttpResponse("too many refused requests", status=429, content_type="text/plain")
+    response["Retry-After"] = str(limits.seconds_left())
+    return _logged(response)
+
+
+def _logged(response: HttpResponseBase) -> HttpResponseBase:
+    # Django logs every 4xx/5xx answer with its path, and an MTN path carries the payment's
+    # callback token: our own line (below, masked) replaces that one.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _log_refusal(callback: Callback, decision: Decision, known: bool) -> None:
+    # A refusal of a request that names a known payment is an integration to look at; one
+    # that names nothing is most likely junk.
+    level = logging.WARNING if known else logging.INFO
+    logger.log(
+        level, "%s callback %s answered %s (%s): %s %s",
+        callback.provider, callback.pk, decision.status, decision.verdict, callback.method,
+        callback.masked_path,
+    )  # fmt: skip
+
+
+def _refused(decision: Decision) -> bool:
+    # A processing error (5xx) is ours, not the sender's: its body is kept for a reprocess.
+    return 400 <= decision.status < 500
+
+
+def _reached_payment(callback: Callback, endpoint: Endpoint, token: str, body: bytes) -> bool:
+    if callback.transfer_id or callback.collection_id or callback.refund_id:
+        return True
+    return names_known_payment(endpoint.provider, token, body)
+
+
 def receive(request: HttpRequest, endpoint: Endpoint, token: str = "") -> HttpResponseBase:
-    """Store, check and process one callback request; always answers, never loses the record."""
+    """Store, check and process one callback request; always answers, never loses the record.
+
+    A source past its refused-request limit is answered 429 with nothing stored, unless the
+    request names a known payment.
+    """
     body, too_big = read_body(request, int(momo_settings.CALLBACK_MAX_BODY))
     source = client_ip(request)
+    if limits.exceeded(source) and not names_known_payment(endpoint.provider, token, body):
+        limits.warn_once(source)
+        return _too_many()
     callback: Callback = record(
         request, provider=endpoint.provider, body=body, remote_addr=source, token=token
     )
-    refusal = _envelope(endpoint, request, too_big, source, body)
-    if refusal is not None:
-        finish(callback, refusal)
-        return _answer(endpoint, refusal)
-    return _answer(endpoint, process(callback))
+    decision = _envelope(endpoint, request, too_big, source, body)
+    if decision is not None:
+        finish(callback, decision)
+    else:
+        decision = process(callback)
+    response = _answer(endpoint, decision)
+    if decision.status < 400:
+        return response
+    if _refused(decision):
+        known = _reached_payment(callback, endpoint, token, body)
+        if not known:
+            bound_refused_body(callback, body)
+            limits.count_refusal(source)
+        _log_refusal(callback, decision, known)
+    return _logged(response)
 
 
 # non_atomic_requests marks the function itself; csrf_exempt's wrapper copies that mark along.

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext_lazy as _
+
+from .payments import mask_token
+
+# Tokens this long could be a payment's (new_callback_token makes 32 characters); shorter ones
+# are masked only as the token segment of the path, so "/a/" does not garble "callbacks".
+_WHOLE_TOKEN_MIN = 16
 
 
 class CallbackVerdict(models.TextChoices):
@@ -72,7 +79,25 @@ class Callback(models.Model):
         permissions = [("reprocess_callback", "Can reprocess callbacks")]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.method} {self.path} ({self.verdict})"
+        return f"{self.provider} {self.method} {self.masked_path} ({self.verdict})"
+
+    def __repr__(self) -> str:
+        return f"<Callback {self.pk}: {self}>"
+
+    @property
+    def masked_path(self) -> str:
+        """The path with the callback token masked (an MTN path carries the payment's token)."""
+        token, path = self.token, self.path
+        if not token:
+            return path
+        masked = mask_token(token)
+        # The stored path is percent-encoded, the token as the URL resolver decoded it.
+        for form in {token, escape_uri_path(token)}:
+            path = path.replace(f"/{form}/", f"/{masked}/")
+            if len(form) >= _WHOLE_TOKEN_MIN:
+                # Long enough to be a real token: masked wherever else it appears (a query).
+                path = path.replace(form, masked)
+        return path
 
     @property
     def body_text(self) -> str:

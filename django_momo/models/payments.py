@@ -14,6 +14,15 @@ def new_callback_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def mask_token(token: str) -> str:
+    """A callback token as it may be shown or logged: its first four characters, then "…".
+
+    Whoever knows the whole token can make us query that payment's status, so it never
+    appears in a page, a log line, an error message or an API answer.
+    """
+    return f"{token[:4]}…" if token else ""
+
+
 class PaymentStatus(models.TextChoices):
     CREATED = "created", _("Created")
     SENDING = "sending", _("Sending")

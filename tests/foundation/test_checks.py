@@ -133,6 +133,59 @@ def test_plain_http_callback_url_in_production_is_an_error(settings):
     assert "django_momo.E017" not in momo_ids(run_checks())
 
 
+@pytest.mark.parametrize("make", [good_mtn, good_momo], ids=["mtn", "momo_vn"])
+def test_plain_http_base_url_in_production_is_an_error(settings, make):
+    settings.DEBUG = False
+    configure(settings, {"acct": {**make(), "BASE_URL": "http://proxy.example.com"}})
+    messages = [m for m in run_checks() if m.id == "django_momo.E025"]
+    assert len(messages) == 1, momo_ids(run_checks())
+    assert "'acct'" in messages[0].msg
+    assert "BASE_URL" in messages[0].msg
+    assert "http://" in messages[0].msg
+    assert "https" in messages[0].hint
+    assert messages[0].is_serious()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8765",
+        "http://127.8.9.10",
+        "http://localhost:8000/",
+        "http://LOCALHOST",
+        "http://[::1]:9000",
+        "https://proxy.momoapi.mtn.com",
+    ],
+)
+@pytest.mark.parametrize("make", [good_mtn, good_momo], ids=["mtn", "momo_vn"])
+def test_loopback_or_https_base_url_is_not_an_error(settings, make, base_url):
+    settings.DEBUG = False
+    configure(settings, {"acct": {**make(), "BASE_URL": base_url}})
+    assert momo_ids(run_checks()) == []
+
+
+@pytest.mark.parametrize("make", [good_mtn, good_momo], ids=["mtn", "momo_vn"])
+def test_plain_http_base_url_with_debug_is_not_an_error(settings, make):
+    settings.DEBUG = True
+    configure(settings, {"acct": {**make(), "BASE_URL": "http://proxy.example.com"}})
+    assert "django_momo.E025" not in momo_ids(run_checks())
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://128.0.0.1", "http://localhost.example.com", "http://10.0.0.1:8080"]
+)
+def test_hosts_that_only_look_local_are_not_loopback(settings, base_url):
+    settings.DEBUG = False
+    configure(settings, {"acct": {**good_mtn(), "BASE_URL": base_url}})
+    assert "django_momo.E025" in momo_ids(run_checks())
+
+
+def test_a_base_url_that_is_no_url_is_e005_only(settings):
+    settings.DEBUG = False
+    configure(settings, {"acct": {**good_mtn(), "BASE_URL": "ftp://proxy.example.com"}})
+    assert momo_ids(run_checks()) == ["django_momo.E005"]
+
+
 def test_callback_host_mismatch_warns(settings):
     configure(settings, {"ug": {**good_mtn(), "CALLBACK_HOST": "other.example.com"}})
     assert "django_momo.W004" in momo_ids(run_checks())
