@@ -21,6 +21,7 @@ from django_momo.models import (
     StatusChange,
     Transfer,
 )
+from django_momo.services import access
 
 from . import actions
 from .display import (
@@ -191,6 +192,32 @@ class PaymentAdmin(admin.ModelAdmin):
         # is validated in one place and the audit trail shows both.
         return False
 
+    # Every money action asks the one permission table (``services.access``), as the REST API
+    # and the commands do: a face cannot check another permission for the same action.
+    def _may(self, request: HttpRequest, action: str) -> bool:
+        try:
+            return access.can(request.user, self.model, action)
+        except ValueError:  # this kind has no such action
+            return False
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.SEND)
+
+    def has_refresh_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.REFRESH)
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.CANCEL)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.RETRY)
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.REFUND)
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.RESOLVE)
+
 
 @admin.register(Transfer)
 class TransferAdmin(PaymentAdmin):
@@ -206,21 +233,6 @@ class TransferAdmin(PaymentAdmin):
         actions.resolve_transfers,
     )
 
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.send_transfer")
-
-    def has_refresh_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.refresh_transfer")
-
-    def has_cancel_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.cancel_transfer")
-
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.retry_transfer")
-
-    def has_resolve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.resolve_transfer")
-
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -231,7 +243,10 @@ class TransferAdmin(PaymentAdmin):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         context = dict(extra_context or {})
-        if request.method == "GET":
+        # Balances are live provider calls: they have a permission of their own.
+        if request.method == "GET" and access.can(
+            request.user, access.ACCOUNT, access.Action.VIEW_BALANCE
+        ):
             context["momo_balances"] = account_balances()
         return super().changelist_view(request, context)
 
@@ -252,22 +267,6 @@ class CollectionAdmin(PaymentAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Collections are requested from the customer's checkout (API), not typed in here.
         return False
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.request_collection")
-
-    def has_cancel_permission(self, request: HttpRequest) -> bool:
-        # No permission of its own: whoever may request payments may withdraw an unsent one.
-        return request.user.has_perm("django_momo.request_collection")
-
-    def has_refresh_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.refresh_collection")
-
-    def has_refund_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.refund_collection")
-
-    def has_resolve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.resolve_collection")
 
 
 @admin.register(Refund)
@@ -292,20 +291,6 @@ class RefundAdmin(PaymentAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        # Refunds have no send or cancel permission of their own: refunding is the right to
-        # send money back to a payer, so it covers sending a held refund and cancelling one.
-        return request.user.has_perm("django_momo.refund_collection")
-
-    def has_cancel_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.refund_collection")
-
-    def has_refresh_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.refresh_refund")
-
-    def has_resolve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_momo.resolve_refund")
 
 
 @admin.register(StatusChange)

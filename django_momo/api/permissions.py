@@ -39,18 +39,30 @@ def check_account_allowed(request: Request, account: str) -> None:
         )
 
 
-class IsStaffWithPaymentPermission(BasePermission):
-    """Staff users (or API keys) may read; POST also needs the view's ``create_permission``.
+def required_permissions(request: Request, view: Any) -> list[str]:
+    """The permissions ``request`` needs: the view's ``required_permissions(request)``, else
+    its ``create_permission`` for a POST (nothing for a read)."""
+    method = getattr(view, "required_permissions", None)
+    if callable(method):
+        return list(method(request))
+    permission = getattr(view, "create_permission", None)
+    if request.method in SAFE_METHODS or permission is None:
+        return []
+    return [permission]
 
-    Views name it as ``create_permission`` (``"django_momo.add_transfer"``,
-    ``"django_momo.request_collection"``, ``"django_momo.refund_collection"``). Subclass and
-    list it in a view's ``permission_classes`` to change the policy.
+
+class IsStaffWithPaymentPermission(BasePermission):
+    """Staff users (or API keys) holding every permission the request needs.
+
+    The views say what a request needs through ``services.access`` (the table the admin and
+    the commands use too): reading payments needs the kind's ``view_*`` permission, balances
+    ``view_balance``, creating the kind's create permission, and creating without
+    ``"hold": true`` the send permission as well.
 
     A request authenticated with an API key acts as the key's owner, who need not be staff: a
     service user for a shop's backend should not be able to log into the admin. The key was
     issued by an administrator, which is the decision staff status stands for. Its permissions
-    are the owner's *and* the key's scopes: a POST needs ``create_permission`` in both, so a
-    key with no scopes may only read.
+    are the owner's *and* the key's scopes: every permission the request needs must be in both.
     """
 
     message = "staff status is required to use the payments API"
@@ -62,18 +74,18 @@ class IsStaffWithPaymentPermission(BasePermission):
         key = api_key_of(request)
         if key is None and not user.is_staff:
             return False
-        if request.method in SAFE_METHODS:
-            return True
-        permission = getattr(view, "create_permission", None)
-        if permission is None:
-            return True
-        if key is not None and permission not in key.scopes:
-            self.message = f"API key {key.prefix} lacks the {permission!r} scope for this request"
-            return False
-        if user.has_perm(permission):
-            return True
-        if key is not None:
-            self.message = f"the owner of API key {key.prefix} lacks the {permission!r} permission"
-        else:
-            self.message = f"the {permission!r} permission is required for this request"
-        return False
+        for permission in required_permissions(request, view):
+            if key is not None and permission not in key.scopes:
+                self.message = (
+                    f"API key {key.prefix} lacks the {permission!r} scope for this request"
+                )
+                return False
+            if not user.has_perm(permission):
+                if key is not None:
+                    self.message = (
+                        f"the owner of API key {key.prefix} lacks the {permission!r} permission"
+                    )
+                else:
+                    self.message = f"the {permission!r} permission is required for this request"
+                return False
+        return True

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import generics, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +34,7 @@ from django_momo.api.throttling import MomoScopedThrottle
 from django_momo.conf import momo_settings
 from django_momo.models import Collection, Payment, PaymentStatus, Refund, Transfer
 from django_momo.money import format_amount
+from django_momo.services import access
 
 
 class MomoApiView(APIView):
@@ -90,6 +92,10 @@ class PaymentListView(MomoApiView, generics.ListAPIView):  # type: ignore[type-a
     def get_queryset(self) -> QuerySet[Any]:
         return self.filtered(only_allowed_accounts(self.request, self.model._default_manager.all()))
 
+    def required_permissions(self, request: Request) -> list[str]:
+        """Reading needs the kind's view permission; creating, see ``PaymentCreateListView``."""
+        return [access.permission_for(self.model, access.Action.VIEW)]
+
 
 class PaymentCreateListView(PaymentListView):
     """A payment list that also creates: validate, create through the services, send unless held."""
@@ -100,6 +106,20 @@ class PaymentCreateListView(PaymentListView):
     def create_payment(self, request: Request, data: dict[str, Any]) -> tuple[Payment, bool]:
         """Create the payment through the services; ``(payment, created)``."""
         raise NotImplementedError
+
+    def required_permissions(self, request: Request) -> list[str]:
+        """Creating needs the kind's create permission, and its send permission unless held.
+
+        Without the send permission a payment can still be created with ``"hold": true``, for
+        an operator to send; asking to send it is refused (403) and creates nothing.
+        """
+        if request.method in SAFE_METHODS:
+            return super().required_permissions(request)
+        needed = [access.permission_for(self.model, access.Action.CREATE)]
+        data = request.data
+        if not (isinstance(data, dict) and data.get("hold") is True):
+            needed.append(access.permission_for(self.model, access.Action.SEND))
+        return needed
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return idempotent(request, lambda: self._create(request), on_replay=self._send_if_lost)
@@ -154,7 +174,6 @@ class TransferListView(PaymentCreateListView):
 
     model = Transfer
     serializer_class = s.TransferSerializer
-    create_permission = "django_momo.add_transfer"
 
     create_serializer = s.TransferCreateSerializer
 
@@ -169,7 +188,6 @@ class CollectionListView(PaymentCreateListView):
 
     model = Collection
     serializer_class = s.CollectionSerializer
-    create_permission = "django_momo.request_collection"
 
     create_serializer = s.CollectionCreateSerializer
 
@@ -184,7 +202,6 @@ class CollectionRefundListView(PaymentCreateListView):
 
     model = Refund
     serializer_class = s.RefundSerializer
-    create_permission = "django_momo.refund_collection"
 
     def collection(self) -> Collection:
         """The collection named in the URL (404 when there is none)."""
@@ -229,11 +246,18 @@ class PaymentDetailView(MomoApiView, generics.RetrieveAPIView):  # type: ignore[
     def get_queryset(self) -> QuerySet[Any]:
         return only_allowed_accounts(self.request, super().get_queryset())
 
+    model: type[Payment]
+
+    def required_permissions(self, request: Request) -> list[str]:
+        """Reading a payment needs its kind's view permission."""
+        return [access.permission_for(self.model, access.Action.VIEW)]
+
 
 @read_schema("transfers", s.TransferSerializer)
 class TransferDetailView(PaymentDetailView):
     """One payout."""
 
+    model = Transfer
     queryset = Transfer.objects.all()
     serializer_class = s.TransferSerializer
 
@@ -242,6 +266,7 @@ class TransferDetailView(PaymentDetailView):
 class CollectionDetailView(PaymentDetailView):
     """One payment request."""
 
+    model = Collection
     queryset = Collection.objects.all()
     serializer_class = s.CollectionSerializer
 
@@ -250,6 +275,7 @@ class CollectionDetailView(PaymentDetailView):
 class RefundDetailView(PaymentDetailView):
     """One refund."""
 
+    model = Refund
     queryset = Refund.objects.all()
     serializer_class = s.RefundSerializer
 
@@ -280,6 +306,10 @@ class AccountListView(MomoApiView):
 @read_schema("accounts", s.BalanceSerializer, provider_errors=True)
 class AccountBalanceView(MomoApiView):
     """An account's balance, asked from the provider now (502/503 when it cannot answer)."""
+
+    def required_permissions(self, request: Request) -> list[str]:
+        """A balance is a live provider call with a permission of its own."""
+        return [access.permission_for(access.ACCOUNT, access.Action.VIEW_BALANCE)]
 
     def get(self, request: Request, name: str) -> Response:
         _account_data(name)  # 404 for an unknown account before any provider call

@@ -245,6 +245,7 @@ class Transfer(Payment):
             ("cancel_transfer", "Can cancel payouts"),
             ("retry_transfer", "Can retry failed payouts"),
             ("resolve_transfer", "Can resolve unresolved payouts by hand"),
+            ("view_balance", "Can view provider account balances"),
         ]
 
 
@@ -261,6 +262,8 @@ class Collection(Payment):
         constraints = _c_con
         permissions = [
             ("request_collection", "Can request payments"),
+            ("send_collection", "Can send payment requests"),
+            ("cancel_collection", "Can cancel unsent payment requests"),
             ("refresh_collection", "Can refresh collection status"),
             ("refund_collection", "Can refund collections"),
             ("resolve_collection", "Can resolve unresolved collections by hand"),
@@ -287,6 +290,8 @@ class Refund(Payment):
         indexes = _r_idx
         constraints = _r_con
         permissions = [
+            ("send_refund", "Can send refunds"),
+            ("cancel_refund", "Can cancel unsent refunds"),
             ("refresh_refund", "Can refresh refund status"),
             ("resolve_refund", "Can resolve unresolved refunds by hand"),
         ]

@@ -28,6 +28,8 @@ class Action(enum.StrEnum):
 
 
 KINDS = ("transfer", "collection", "refund")
+# Provider accounts are not a model: their balances have a permission of their own.
+ACCOUNT = "account"
 
 # (kind, action) -> the permission, as ``app_label.codename``.
 PERMISSIONS: dict[tuple[str, str], str] = {
@@ -40,17 +42,18 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("transfer", Action.RESOLVE): "django_momo.resolve_transfer",
     ("collection", Action.VIEW): "django_momo.view_collection",
     ("collection", Action.CREATE): "django_momo.request_collection",
-    ("collection", Action.SEND): "django_momo.request_collection",
+    ("collection", Action.SEND): "django_momo.send_collection",
     ("collection", Action.REFRESH): "django_momo.refresh_collection",
-    ("collection", Action.CANCEL): "django_momo.request_collection",
+    ("collection", Action.CANCEL): "django_momo.cancel_collection",
     ("collection", Action.REFUND): "django_momo.refund_collection",
     ("collection", Action.RESOLVE): "django_momo.resolve_collection",
     ("refund", Action.VIEW): "django_momo.view_refund",
     ("refund", Action.CREATE): "django_momo.refund_collection",
-    ("refund", Action.SEND): "django_momo.refund_collection",
+    ("refund", Action.SEND): "django_momo.send_refund",
     ("refund", Action.REFRESH): "django_momo.refresh_refund",
-    ("refund", Action.CANCEL): "django_momo.refund_collection",
+    ("refund", Action.CANCEL): "django_momo.cancel_refund",
     ("refund", Action.RESOLVE): "django_momo.resolve_refund",
+    (ACCOUNT, Action.VIEW_BALANCE): "django_momo.view_balance",
 }
 
 
@@ -63,9 +66,10 @@ class AccessDenied(ServiceError, PermissionError):
 
 
 def kind_of(model: Any) -> str:
-    """``"transfer"``, ``"collection"`` or ``"refund"`` for a payment model (or instance)."""
+    """``"transfer"``, ``"collection"`` or ``"refund"`` for a payment model (or instance);
+    ``"account"`` for the provider accounts."""
     name = getattr(getattr(model, "_meta", None), "model_name", None) or str(model)
-    if name not in KINDS:
+    if name not in (*KINDS, ACCOUNT):
         raise ValueError(f"{name!r} is not a django-momo payment kind")
     return name
 

@@ -154,13 +154,20 @@ def test_cancelling_a_sent_refund_is_refused_and_changes_nothing(admin_client: C
 
 # -- permissions -----------------------------------------------------------------------------------
 def test_each_permission_opens_its_own_actions(client: Client) -> None:
+    # Each action has a permission of its own (services.access): requesting a payment or
+    # refunding one does not include sending or cancelling it.
     client.force_login(make_user("requester", "view_collection", "request_collection",
-                                 "view_refund"))  # fmt: skip
-    assert offered(client, COLLECTIONS) == {"send_collections", "cancel_collections"}
-    assert offered(client, REFUNDS) == set()
-    client.force_login(make_user("refunder", "view_collection", "refund_collection",
-                                 "view_refund"))  # fmt: skip
+                                 "refund_collection", "view_refund"))  # fmt: skip
     assert offered(client, COLLECTIONS) == set()
+    assert offered(client, REFUNDS) == set()
+    client.force_login(make_user("sender", "view_collection", "send_collection",
+                                 "view_refund", "cancel_refund"))  # fmt: skip
+    assert offered(client, COLLECTIONS) == {"send_collections"}
+    assert offered(client, REFUNDS) == {"cancel_refunds"}
+    client.force_login(make_user("all", "view_collection", "send_collection",
+                                 "cancel_collection", "view_refund", "send_refund",
+                                 "cancel_refund"))  # fmt: skip
+    assert offered(client, COLLECTIONS) == {"send_collections", "cancel_collections"}
     assert offered(client, REFUNDS) == {"send_refunds", "cancel_refunds"}
 
 

@@ -27,7 +27,13 @@ SECRETS = [
     presets.MOMO_PRIVATE_KEY_PEM_PATH.read_text().splitlines()[1],
 ]
 
-PAYOUT_PERMS = ("add_transfer", "request_collection", "refund_collection")
+# Everything the API lets a shop's backend do: read, create and send each kind, see balances.
+PAYOUT_PERMS = (
+    "view_transfer", "add_transfer", "send_transfer",
+    "view_collection", "request_collection", "send_collection",
+    "view_refund", "refund_collection", "send_refund",
+    "view_balance",
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -183,12 +183,15 @@ def test_a_scope_the_owner_lacks_gives_403(db: Any, sandbox_accounts: Any) -> No
     assert Transfer.objects.count() == 0
 
 
-def test_a_key_with_no_scopes_may_only_read(service_user: User, sandbox_accounts: Any) -> None:
-    _, plaintext = issue(service_user, scopes=[])
+def test_a_key_scoped_to_reading_may_only_read(service_user: User, sandbox_accounts: Any) -> None:
+    _, plaintext = issue(service_user, scopes=["django_momo.view_collection"])
     api = client(plaintext)
     assert api.get(url("collection-list")).status_code == 200
+    assert api.get(url("transfer-list")).status_code == 403  # not in its scopes
     assert create(api, "collection-list", collection_request()).status_code == 403
     assert Collection.objects.count() == 0
+    _, nothing = issue(service_user, scopes=[])
+    assert client(nothing).get(url("collection-list")).status_code == 403
 
 
 def test_account_restriction_on_list_detail_create_and_accounts(
@@ -267,13 +270,18 @@ def test_the_plaintext_never_appears_in_answers_or_logs(
     service_user: User, sandbox_accounts: Any, caplog: Any
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    key, plaintext = issue(service_user, accounts=["mtn"], scopes=["django_momo.add_transfer"])
+    key, plaintext = issue(
+        service_user,
+        accounts=["mtn"],
+        scopes=["django_momo.view_transfer", "django_momo.add_transfer"],
+    )
     secret = plaintext.split(".")[1]
     api = client(plaintext)
     answers = [
         api.get(url("account-list")),
         api.get(url("transfer-list")),
-        create(api, "transfer-list", payout(hold=False)),
+        create(api, "transfer-list", payout()),
+        create(api, "transfer-list", payout(hold=False)),  # no send scope: 403
         create(api, "transfer-list", momo_payout()),
         create(api, "collection-list", collection_request()),
         api.get(url("schema")),

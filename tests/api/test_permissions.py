@@ -74,7 +74,7 @@ def test_staff_without_the_create_permission_may_read_but_not_create(
     sandbox_accounts: Any, name: str, kwargs: dict[str, Any], perm: str
 ) -> None:
     api = APIClient()
-    api.force_authenticate(make_user("clerk"))
+    api.force_authenticate(make_user("clerk", perms=("view_transfer",)))
     assert api.get(url("transfer-list")).status_code == 200
     response = post(api, name, payout(), **kwargs)
     assert response.status_code == 403

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_momo import services
 from django_momo.models import Collection, Payment, PaymentStatus, Refund, Transfer
+from django_momo.services import access
 
 KINDS: dict[str, type[Payment]] = {
     "transfer": Transfer,
@@ -63,13 +64,13 @@ class Command(BaseCommand):
         kind: str = options["kind"]
         model = KINDS[kind]
         username: str = options["user"]
-        permission = f"django_momo.resolve_{kind}"
+        permission = access.permission_for(model, access.Action.RESOLVE)
         user_model = get_user_model()
         try:
             user = user_model._default_manager.get_by_natural_key(username)
         except user_model.DoesNotExist:
             raise CommandError(f"--user: no user named {username!r}") from None
-        if not user.has_perm(permission):
+        if not access.can(user, model, access.Action.RESOLVE):
             # An inactive user holds no permission at all (Django's auth backends).
             raise CommandError(
                 f"--user: {username!r} may not resolve payments by hand: needs the "
