@@ -186,6 +186,8 @@ def _check_account(name: str, conf: Any) -> list[CheckMessage]:
     if provider not in PROVIDERS:
         return [_err(4, f"{where}['PROVIDER'] is {provider!r}.", f"Use one of {PROVIDERS}.")]
     errors: list[CheckMessage] = []
+    if "APPROVALS" in conf:
+        errors.extend(_check_approvals(where, conf["APPROVALS"]))
     if not _is_url(conf.get("BASE_URL")):
         errors.append(
             _err(
@@ -210,6 +212,37 @@ def _check_account(name: str, conf: Any) -> list[CheckMessage]:
         errors.extend(_check_mtn(where, conf))
     else:
         errors.extend(_check_momo(where, conf))
+    return errors
+
+
+APPROVAL_KEYS = ("ABOVE", "DAILY_LIMIT", "REQUIRED")
+
+
+def _check_approvals(where: str, rule: Any) -> list[CheckMessage]:
+    """An account's maker-checker rule: plain amounts, a whole number of approvers."""
+    hint = (
+        'e.g. "APPROVALS": {"ABOVE": "1000", "DAILY_LIMIT": "10000", "REQUIRED": 2} '
+        "(amounts as strings of plain digits in the account's currency)"
+    )
+    if (
+        not isinstance(rule, dict)
+        or set(rule) - set(APPROVAL_KEYS)
+        or not ({"ABOVE", "DAILY_LIMIT"} & set(rule))
+    ):
+        return [_err(26, f"{where}['APPROVALS'] must name ABOVE and/or DAILY_LIMIT "
+                         f"(and REQUIRED), nothing else.", hint)]  # fmt: skip
+    errors: list[CheckMessage] = []
+    for key in ("ABOVE", "DAILY_LIMIT"):
+        value = rule.get(key)
+        if value is not None and not (isinstance(value, str) and value.isascii() and (
+            value.replace(".", "", 1).isdigit()
+        )):  # fmt: skip
+            errors.append(_err(26, f"{where}['APPROVALS'][{key!r}] is not a plain amount.", hint))
+    required = rule.get("REQUIRED", 1)
+    if isinstance(required, bool) or not isinstance(required, int) or required < 1:
+        errors.append(
+            _err(26, f"{where}['APPROVALS']['REQUIRED'] must be a whole number >= 1.", hint)
+        )
     return errors
 
 

@@ -30,6 +30,7 @@ reads settings at import time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -117,6 +118,37 @@ class MtnProductCredentials:
 
 
 @dataclass(frozen=True)
+class ApprovalRule:
+    """Maker-checker for one account: payouts and refunds above ``above``, or taking the day's
+    total above ``daily_limit``, need ``required`` approvals (amounts in the account's currency;
+    ``None`` = no such limit)."""
+
+    above: Decimal | None = None
+    daily_limit: Decimal | None = None
+    required: int = 1
+
+
+def parse_approvals(conf: Any) -> ApprovalRule | None:
+    """The ``APPROVALS`` dict of an account (``checks.py`` reports what is wrong with it)."""
+    if not isinstance(conf, dict):
+        return None
+
+    def amount(key: str) -> Decimal | None:
+        value = conf.get(key)
+        if value is None:
+            return None
+        try:
+            return Decimal(str(value)) if isinstance(value, str | int) else None
+        except ArithmeticError:
+            return None
+
+    required = conf.get("REQUIRED", 1)
+    if isinstance(required, bool) or not isinstance(required, int) or required < 1:
+        return None
+    return ApprovalRule(amount("ABOVE"), amount("DAILY_LIMIT"), required)
+
+
+@dataclass(frozen=True)
 class MtnAccount:
     """One MTN MoMo installation (a country's target environment) and its product credentials."""
 
@@ -127,6 +159,7 @@ class MtnAccount:
     callback_host: str
     products: dict[str, MtnProductCredentials]
     provider: str = "mtn"
+    approvals: ApprovalRule | None = None
 
     def credentials(self, product: str) -> MtnProductCredentials:
         try:
@@ -162,6 +195,7 @@ class MomoVnAccount:
     lang: str = "vi"
     currency: str = "VND"
     provider: str = "momo_vn"
+    approvals: ApprovalRule | None = None
 
     @property
     def operations(self) -> list[str]:
@@ -245,6 +279,7 @@ def parse_account(name: str, conf: dict[str, Any]) -> Account:
             currency=str(conf.get("CURRENCY", "")).upper(),
             callback_host=str(conf.get("CALLBACK_HOST", "")),
             products=products,
+            approvals=parse_approvals(conf.get("APPROVALS")),
         )
     limits = dict(MOMO_VN_DEFAULT_LIMITS)
     limits.update({k: int(v) for k, v in (conf.get("LIMITS") or {}).items() if k in limits})
@@ -257,6 +292,7 @@ def parse_account(name: str, conf: dict[str, Any]) -> Account:
         public_key=str(conf.get("PUBLIC_KEY", "")),
         limits=limits,
         lang=str(conf.get("LANG", "vi")),
+        approvals=parse_approvals(conf.get("APPROVALS")),
     )
 
 

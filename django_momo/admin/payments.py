@@ -23,7 +23,7 @@ from django_momo.models import (
 )
 from django_momo.services import access
 
-from . import actions
+from . import actions, approvals
 from .display import (
     AccountFilter,
     AttentionFilter,
@@ -218,6 +218,9 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_resolve_permission(self, request: HttpRequest) -> bool:
         return self._may(request, access.Action.RESOLVE)
 
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, access.Action.APPROVE)
+
 
 @admin.register(Transfer)
 class TransferAdmin(PaymentAdmin):
@@ -231,6 +234,7 @@ class TransferAdmin(PaymentAdmin):
         actions.cancel_transfers,
         actions.retry_transfers,
         actions.resolve_transfers,
+        approvals.decide_transfers,
     )
 
     def add_view(
@@ -283,6 +287,7 @@ class RefundAdmin(PaymentAdmin):
         actions.refresh_refunds,
         actions.cancel_refunds,
         actions.resolve_refunds,
+        approvals.decide_refunds,
     )
 
     @admin.display(description=_("collection"))

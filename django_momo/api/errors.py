@@ -15,6 +15,7 @@ from rest_framework.views import set_rollback
 from django_momo import services
 from django_momo.conf import AccountNotFound
 from django_momo.providers.base import ProviderError, TransientError
+from django_momo.services.access import AccessDenied
 
 logger = logging.getLogger("django_momo")
 
@@ -63,6 +64,8 @@ def _service_error(exc: services.ServiceError) -> ApiError:
         return ApiError(404, "not_found", str(exc))
     if isinstance(exc, services.InvalidTransition):
         return ApiError(409, "invalid_transition", str(exc))
+    if isinstance(exc, AccessDenied):
+        return ApiError(403, "permission_denied", str(exc))
     return ApiError(400, "refused", str(exc))
 
 

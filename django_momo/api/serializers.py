@@ -93,6 +93,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "party_type", "party_id", "party_name", "bank_code", "external_id", "reference",
             "order_id", "message", "note", "provider_transaction_id", "failure_code",
             "failure_message", "attempts", "created_at", "updated_at", "sent_at", "finished_at",
+            "held", "attention", "approvals_required",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -177,6 +178,13 @@ class RefundCreateSerializer(serializers.Serializer):
     external_id = ExactCharField(max_length=64, required=False)
     note = ExactCharField(max_length=160, required=False, allow_blank=True)
     hold = serializers.BooleanField(default=False)
+
+
+class DecisionSerializer(serializers.Serializer):
+    """A checker's decision on a payout or refund awaiting approval."""
+
+    decision = serializers.ChoiceField(choices=["approved", "rejected"])
+    note = ExactCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class PaymentFilterSerializer(serializers.Serializer):

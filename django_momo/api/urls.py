@@ -12,6 +12,11 @@ from django_momo.api.schema import schema_view
 urlpatterns: list[URLPattern] = [
     path("transfers/", views.TransferListView.as_view(), name="api-transfer-list"),
     path("transfers/<str:pk>/", views.TransferDetailView.as_view(), name="api-transfer-detail"),
+    path(
+        "transfers/<str:pk>/decision/",
+        views.TransferDecisionView.as_view(),
+        name="api-transfer-decision",
+    ),
     path("collections/", views.CollectionListView.as_view(), name="api-collection-list"),
     path(
         "collections/<str:pk>/",
@@ -25,6 +30,9 @@ urlpatterns: list[URLPattern] = [
     ),
     path("refunds/", views.RefundListView.as_view(), name="api-refund-list"),
     path("refunds/<str:pk>/", views.RefundDetailView.as_view(), name="api-refund-detail"),
+    path(
+        "refunds/<str:pk>/decision/", views.RefundDecisionView.as_view(), name="api-refund-decision"
+    ),
     path("accounts/", views.AccountListView.as_view(), name="api-account-list"),
     path(
         "accounts/<str:name>/balance/",

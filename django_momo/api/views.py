@@ -280,6 +280,48 @@ class RefundDetailView(PaymentDetailView):
     serializer_class = s.RefundSerializer
 
 
+class DecisionView(MomoApiView):
+    """Approve or reject a payout or refund awaiting approval (maker-checker)."""
+
+    model: type[Payment]
+    serializer_class: type[s.PaymentSerializer]
+
+    def required_permissions(self, request: Request) -> list[str]:
+        return [
+            access.permission_for(self.model, access.Action.VIEW),
+            access.permission_for(self.model, access.Action.APPROVE),
+        ]
+
+    def post(self, request: Request, pk: str) -> Response:
+        return idempotent(request, lambda: self._decide(request, pk))
+
+    def _decide(self, request: Request, pk: str) -> Response:
+        payment = generics.get_object_or_404(
+            only_allowed_accounts(request, self.model._default_manager.all()), pk=pk
+        )
+        form = s.DecisionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        decided = services.decide(
+            self.model, payment.pk, user=request.user, actor=actor(request),
+            decision=form.validated_data["decision"], note=form.validated_data["note"],
+        )  # fmt: skip
+        return Response(self.serializer_class(decided).data)
+
+
+class TransferDecisionView(DecisionView):
+    """Approve or reject a payout awaiting approval."""
+
+    model = Transfer
+    serializer_class = s.TransferSerializer
+
+
+class RefundDecisionView(DecisionView):
+    """Approve or reject a refund awaiting approval."""
+
+    model = Refund
+    serializer_class = s.RefundSerializer
+
+
 def _account_data(name: str) -> dict[str, Any]:
     account = momo_settings.account(name)
     return {
@@ -339,8 +381,10 @@ __all__ = [
     "CollectionDetailView",
     "CollectionListView",
     "CollectionRefundListView",
+    "RefundDecisionView",
     "RefundDetailView",
     "RefundListView",
+    "TransferDecisionView",
     "TransferDetailView",
     "TransferListView",
 ]

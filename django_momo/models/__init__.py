@@ -1,6 +1,7 @@
 """The records of django-momo: payments first, HTTP calls second."""
 
 from .api_keys import ApiKey
+from .approvals import Approval, ApprovalDecision
 from .audit import StatusChange
 from .callbacks import Callback, CallbackVerdict
 from .idempotency import IdempotencyKey
@@ -24,6 +25,8 @@ __all__ = [
     "CHECKS_STOPPED",
     "FINAL_STATUSES",
     "ApiKey",
+    "Approval",
+    "ApprovalDecision",
     "Attention",
     "Callback",
     "CallbackVerdict",

@@ -151,6 +151,8 @@ class Payment(models.Model):
         default="",
         db_index=True,
     )
+    # Maker-checker: how many approvals this payment needs before it may be sent (0: none).
+    approvals_required = models.PositiveSmallIntegerField(_("approvals required"), default=0)
     attention_note = models.TextField(_("attention note"), blank=True)
     flagged_at = models.DateTimeField(_("flagged"), null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
@@ -246,6 +248,7 @@ class Transfer(Payment):
             ("retry_transfer", "Can retry failed payouts"),
             ("resolve_transfer", "Can resolve unresolved payouts by hand"),
             ("view_balance", "Can view provider account balances"),
+            ("approve_transfer", "Can approve or reject payouts"),
         ]
 
 
@@ -294,4 +297,5 @@ class Refund(Payment):
             ("cancel_refund", "Can cancel unsent refunds"),
             ("refresh_refund", "Can refresh refund status"),
             ("resolve_refund", "Can resolve unresolved refunds by hand"),
+            ("approve_refund", "Can approve or reject refunds"),
         ]

@@ -6,6 +6,7 @@ refuses. Sending is two-phase (see ``lifecycle``); every status change is a comp
 its ``StatusChange`` row in the same transaction (see ``transitions``).
 """
 
+from django_momo.services.approvals import awaiting_approval, decide, valid_approvals
 from django_momo.services.attention import (
     flag,
     flag_overdue,
@@ -61,6 +62,7 @@ __all__ = [
     "ServiceError",
     "SimulatedCrash",
     "apply_momo_ipn",
+    "awaiting_approval",
     "callback_url",
     "cancel_collection",
     "cancel_refund",
@@ -68,6 +70,7 @@ __all__ = [
     "crash_point",
     "create_refund",
     "create_transfer",
+    "decide",
     "due_for_check",
     "flag",
     "flag_overdue",
@@ -89,4 +92,5 @@ __all__ = [
     "send_payment",
     "send_refund",
     "send_transfer",
+    "valid_approvals",
 ]

@@ -24,6 +24,7 @@ class Action(enum.StrEnum):
     RETRY = "retry"
     REFUND = "refund"
     RESOLVE = "resolve"
+    APPROVE = "approve"
     VIEW_BALANCE = "view_balance"
 
 
@@ -40,6 +41,7 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("transfer", Action.CANCEL): "django_momo.cancel_transfer",
     ("transfer", Action.RETRY): "django_momo.retry_transfer",
     ("transfer", Action.RESOLVE): "django_momo.resolve_transfer",
+    ("transfer", Action.APPROVE): "django_momo.approve_transfer",
     ("collection", Action.VIEW): "django_momo.view_collection",
     ("collection", Action.CREATE): "django_momo.request_collection",
     ("collection", Action.SEND): "django_momo.send_collection",
@@ -53,6 +55,7 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("refund", Action.REFRESH): "django_momo.refresh_refund",
     ("refund", Action.CANCEL): "django_momo.cancel_refund",
     ("refund", Action.RESOLVE): "django_momo.resolve_refund",
+    ("refund", Action.APPROVE): "django_momo.approve_refund",
     (ACCOUNT, Action.VIEW_BALANCE): "django_momo.view_balance",
 }
 

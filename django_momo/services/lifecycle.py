@@ -44,9 +44,10 @@ from django_momo.providers.momo_vn.result_codes import Kind, lookup
 from django_momo.providers.momo_vn.results import DisbursementResult
 from django_momo.providers.mtn import TransactionResult
 from django_momo.services import gateways
+from django_momo.services.approvals import awaiting_approval, valid_approvals
 from django_momo.services.attention import flag
 from django_momo.services.crash import crash_point
-from django_momo.services.errors import InvalidRequest
+from django_momo.services.errors import InvalidRequest, InvalidTransition
 from django_momo.services.transitions import (
     load,
     next_check_at,
@@ -117,7 +118,10 @@ def release_for_sending(model: type[Payment], ids: list[int]) -> int:
     if not ids:
         return 0
     qs = model._default_manager.filter(pk__in=ids, status=S.CREATED, held=True)
-    return qs.update(held=False, updated_at=timezone.now())
+    # A payment still awaiting approvals stays held: it is sent once approved, by a send.
+    ready = [p.pk for p in qs.filter(approvals_required__gt=0) if not awaiting_approval(p)]
+    count = qs.filter(approvals_required=0).update(held=False, updated_at=timezone.now())
+    return count + qs.filter(pk__in=ready).update(held=False, updated_at=timezone.now())
 
 
 def send_payment(model: type[P], pk: int, *, actor: str) -> P:
@@ -126,6 +130,12 @@ def send_payment(model: type[P], pk: int, *, actor: str) -> P:
     if payment.status != S.CREATED:
         logger.info("%s %s not sent: already %s", model._meta.model_name, pk, payment.status)
         return payment
+    if awaiting_approval(payment):
+        raise InvalidTransition(
+            f"{model._meta.model_name} {pk} is not approved yet: it needs "
+            f"{payment.approvals_required} approvals ({valid_approvals(payment)} valid)",
+            status=payment.status,
+        )
     prepared = None
     fields: dict[str, Any] = {}
     if payment.provider == Provider.MOMO_VN:

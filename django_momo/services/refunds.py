@@ -15,6 +15,7 @@ from django_momo.models.payments import RefundOperation
 from django_momo.providers.base import InvalidInputError
 from django_momo.providers.mtn import validation as mtn_check
 from django_momo.services import gateways
+from django_momo.services.approvals import approvals_needed
 from django_momo.services.creation import create_once
 from django_momo.services.errors import (
     ConflictingRequest,
@@ -117,6 +118,7 @@ def create_refund(
                 "collection": locked,
                 "created_by": created_by,
                 "held": hold,
+                "approvals_required": approvals_needed(locked.account, value),
             },
             actor=actor,
         )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from django_momo.models import PaymentStatus, Transfer, TransferOperation
+from django_momo.services.approvals import approvals_needed
 from django_momo.services.creation import create_once
 from django_momo.services.errors import InvalidRequest, InvalidTransition
 from django_momo.services.lifecycle import refresh_payment, send_payment
@@ -49,6 +50,7 @@ def create_transfer(
     if not isinstance(hold, bool):
         raise InvalidRequest("hold", "must be true or false")
     fields.update(created_by=created_by, held=hold, retry_of=retry_of)
+    fields["approvals_required"] = approvals_needed(fields["account"], fields["amount"])
     if retry_of is not None:
         fields["chain_root"] = retry_of.chain_root or retry_of
     return create_once(Transfer, fields, actor=actor)

@@ -415,3 +415,25 @@ def test_sensible_age_limits_pass(settings):
         "UNSENT_AFTER": 120.5,
     }
     assert momo_ids(run_checks()) == []
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "1000",
+        {"REQUIRED": 2},
+        {"ABOVE": 1000},
+        {"ABOVE": "1e3"},
+        {"ABOVE": "1000", "REQUIRED": 0},
+        {"ABOVE": "1000", "APPROVERS": 2},
+    ],
+)
+def test_a_bad_approval_rule_is_an_error(settings, rule):
+    configure(settings, {"mtn": {**good_mtn(), "APPROVALS": rule}})
+    assert momo_ids(run_checks()) == ["django_momo.E026"]
+
+
+def test_a_good_approval_rule_passes(settings):
+    rule = {"ABOVE": "1000", "DAILY_LIMIT": "10000.50", "REQUIRED": 2}
+    configure(settings, {"mtn": {**good_mtn(), "APPROVALS": rule}})
+    assert momo_ids(run_checks()) == []
