@@ -133,3 +133,15 @@ def test_creating_needs_create_and_sending_needs_send(
     api.force_authenticate(user_with("sender", {create, send}))
     assert post(api, route, body(hold=False)).status_code == 201
     assert model.objects.count() == 2
+
+
+def test_the_new_payout_form_needs_create_and_offers_sending_only_with_send() -> None:
+    client = Client()
+    client.force_login(user_with("no-create", all_codenames() - {"add_transfer"}))
+    assert client.get("/admin/django_momo/transfer/add/").status_code == 403
+    client.force_login(user_with("maker", {"view_transfer", "add_transfer"}))
+    page = client.get("/admin/django_momo/transfer/add/")
+    assert page.status_code == 200
+    assert 'name="send_now"' not in page.content.decode()
+    client.force_login(user_with("sender", {"view_transfer", "add_transfer", "send_transfer"}))
+    assert 'name="send_now"' in client.get("/admin/django_momo/transfer/add/").content.decode()
