@@ -125,7 +125,7 @@ requires_postgres = pytest.mark.skipif(
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_make_one_payment(sandbox_accounts: Any) -> None:
-    user = make_user("racer", perms=("add_transfer",))
+    user = make_user("racer", perms=("add_transfer", "send_transfer"))
     body = payout(hold=False)
     # Slow the provider down so that the first request is still running when the others come.
     sandbox_accounts.control.set_faults(latency_ms=300)
