@@ -124,9 +124,16 @@ def read_schema(
 
 
 def create_schema(
-    tag: str, request: type[serializers.Serializer], response: type[serializers.Serializer]
+    tag: str,
+    request: type[serializers.Serializer],
+    response: type[serializers.Serializer],
+    *,
+    creates: bool = True,
 ) -> Callable[[type], type]:
-    """Describe a view's POST: the body, the Idempotency-Key header and every answer."""
+    """Describe a view's POST: the body, the Idempotency-Key header and every answer.
+
+    ``creates=False`` for a POST that acts on an existing payment (a decision): 200, no 201.
+    """
 
     def decorate(view: type) -> type:
         if not HAVE_SPECTACULAR:
@@ -153,11 +160,15 @@ def create_schema(
                 ),
                 replayed,
             ],
-            responses={
-                201: OpenApiResponse(response, description="created"),
-                200: OpenApiResponse(response, description="already created earlier"),
-                **_errors(*CREATE_ERRORS),
-            },
+            responses=(
+                {
+                    201: OpenApiResponse(response, description="created"),
+                    200: OpenApiResponse(response, description="already created earlier"),
+                }
+                if creates
+                else {200: OpenApiResponse(response, description="the payment after it")}
+            )
+            | _errors(*CREATE_ERRORS),
         )(view)
 
     return decorate

@@ -308,6 +308,7 @@ class DecisionView(MomoApiView):
         return Response(self.serializer_class(decided).data)
 
 
+@create_schema("transfers", s.DecisionSerializer, s.TransferSerializer, creates=False)
 class TransferDecisionView(DecisionView):
     """Approve or reject a payout awaiting approval."""
 
@@ -315,6 +316,7 @@ class TransferDecisionView(DecisionView):
     serializer_class = s.TransferSerializer
 
 
+@create_schema("refunds", s.DecisionSerializer, s.RefundSerializer, creates=False)
 class RefundDecisionView(DecisionView):
     """Approve or reject a refund awaiting approval."""
 

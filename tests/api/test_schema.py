@@ -27,6 +27,8 @@ PATHS = {
     "/momo/api/collections/{id}/refunds/": {"get", "post"},
     "/momo/api/refunds/": {"get"},
     "/momo/api/refunds/{id}/": {"get"},
+    "/momo/api/transfers/{id}/decision/": {"post"},
+    "/momo/api/refunds/{id}/decision/": {"post"},
     "/momo/api/accounts/": {"get"},
     "/momo/api/accounts/{name}/balance/": {"get"},
 }
