@@ -76,6 +76,7 @@ def main() -> None:
     from django.contrib.auth.models import User
     from django.test import Client, override_settings
 
+    from django_momo.admin.confirmation import TOKEN_FIELD
     from django_momo.models import PaymentStatus, Transfer
 
     User.objects.create_superuser("bench", "bench@example.com", "bench")
@@ -110,8 +111,10 @@ def main() -> None:
         page = client.post(url, data)
         confirm_time = time.perf_counter() - started
         assert f"{args.selected} payouts will be sent" in page.content.decode()
+        # The confirmation binds the rows it showed: post its signed token back.
+        token = str(page.context["token"])
         started = time.perf_counter()
-        response = client.post(url, {**data, "confirm": "yes"})
+        response = client.post(url, {**data, "confirm": "yes", TOKEN_FIELD: token})
         send_time = time.perf_counter() - started
     assert response.status_code == 302, response.status_code
     from django_tasks_db.models import DBTaskResult
