@@ -11,6 +11,7 @@ backend). The provider balance block is cached, as in production. Run:
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -112,7 +113,9 @@ def main() -> None:
         confirm_time = time.perf_counter() - started
         assert f"{args.selected} payouts will be sent" in page.content.decode()
         # The confirmation binds the rows it showed: post its signed token back.
-        token = str(page.context["token"])
+        found = re.search(rf'name="{TOKEN_FIELD}" value="([^"]+)"', page.content.decode())
+        assert found, "the confirmation page carries no token"
+        token = found.group(1)
         started = time.perf_counter()
         response = client.post(url, {**data, "confirm": "yes", TOKEN_FIELD: token})
         send_time = time.perf_counter() - started
