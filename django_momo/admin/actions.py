@@ -106,6 +106,40 @@ def skipped_after(binding: Binding, acted: int) -> int:
     return binding.skipped + len(binding.ids) - acted
 
 
+def confirm_first(
+    modeladmin: Any,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    eligible: QuerySet[Any],
+    action: str,
+    gone_text: Callable[[int], str],
+    *,
+    form: Callable[[Binding], Any] | None = None,
+    **page: Any,
+) -> tuple[Binding | None, Any, Any]:
+    """Gate a money action behind its bound confirmation page: ``(binding, form, response)``.
+
+    For the first confirmed submit of an unchanged selection (and a valid ``form``, built from
+    from the binding: usually from the POST when the page was confirmed) the binding and the form
+    come back with no response;
+    otherwise ``(None, form, response)``: the confirmation page, or a repeated submit's note.
+    """
+    binding = bind(modeladmin, request, eligible, action)
+    if binding.used:
+        repeated(request, binding, eligible, gone_text)
+        return None, None, None  # back to the changelist, with the note
+    built = form(binding) if form is not None else None
+    if not binding.holds or (built is not None and not built.is_valid()):
+        response = confirmation_page(
+            modeladmin, request, queryset, eligible, binding=binding, form=built, **page
+        )
+        return None, built, response
+    if not binding.claim():
+        repeated(request, binding, eligible, gone_text)
+        return None, built, None
+    return binding, built, None
+
+
 # -- send and cancel: payouts, collections, refunds ------------------------------------------------
 def _send_texts(model: type[Any]) -> dict[str, Any]:
     if model is Transfer:
@@ -156,13 +190,11 @@ def _send(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], action
     texts = _send_texts(model)
     done_text, gone_text = texts.pop("done"), texts.pop("gone")
     eligible = queryset.filter(status=S.CREATED)
-    binding = bind(modeladmin, request, eligible, action)
-    if binding.used:
-        return repeated(request, binding, eligible, gone_text)
-    if not binding.holds:
-        return confirmation_page(modeladmin, request, queryset, eligible, binding=binding, **texts)
-    if not binding.claim():
-        return repeated(request, binding, eligible, gone_text)
+    binding, _form, response = confirm_first(
+        modeladmin, request, queryset, eligible, action, gone_text, **texts
+    )
+    if binding is None:
+        return response
     # Only the shown ids, and of those only the ones still created; a payment queued twice is
     # still sent once (the services' compare-and-set).
     ids = binding.still_eligible(eligible)
@@ -221,17 +253,13 @@ def _cancel(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], acti
                         "%(n)d skipped: not in 'created'.", n) % {"n": n}  # fmt: skip
 
     eligible = queryset.filter(status=S.CREATED)
-    binding = bind(modeladmin, request, eligible, action)
-    if binding.used:
-        return repeated(request, binding, eligible, gone_text)
-    form = CancelForm(request.POST if binding.confirmed else None)
-    if not (binding.holds and form.is_valid()):
-        return confirmation_page(
-            modeladmin, request, queryset, eligible, binding=binding, form=form,
-            submit_label=_("Yes, cancel them"), **texts,
-        )  # fmt: skip
-    if not binding.claim():
-        return repeated(request, binding, eligible, gone_text)
+    binding, form, response = confirm_first(
+        modeladmin, request, queryset, eligible, action, gone_text,
+        form=lambda b: CancelForm(request.POST if b.confirmed else None),
+        submit_label=_("Yes, cancel them"), **texts,
+    )  # fmt: skip
+    if binding is None:
+        return response
     actor, reason = actor_of(request), form.cleaned_data["reason"]
     cancel = _CANCEL_SERVICES[model]
     done, failures = per_row(
@@ -295,19 +323,15 @@ def _refresh(
         return ngettext("%(n)d skipped: created or already final.",
                         "%(n)d skipped: created or already final.", n) % {"n": n}  # fmt: skip
 
-    binding = bind(modeladmin, request, eligible, action)
-    if binding.used:
-        return repeated(request, binding, eligible, gone_text)
-    if not binding.holds:
-        return confirmation_page(
-            modeladmin, request, queryset, eligible, binding=binding,
-            title=_("Refresh status"),
-            summary=_("The provider will be asked about {count} %(noun)s.") % {"noun": noun},
-            skipped_text=_("{count} selected are created or final and will be skipped."),
-            submit_label=_("Yes, ask the provider"),
-        )  # fmt: skip
-    if not binding.claim():
-        return repeated(request, binding, eligible, gone_text)
+    binding, _form, response = confirm_first(
+        modeladmin, request, queryset, eligible, action, gone_text,
+        title=_("Refresh status"),
+        summary=_("The provider will be asked about {count} %(noun)s.") % {"noun": noun},
+        skipped_text=_("{count} selected are created or final and will be skipped."),
+        submit_label=_("Yes, ask the provider"),
+    )  # fmt: skip
+    if binding is None:
+        return response
     count = 0
     for payment in binding.rows(eligible.select_related(None).only("pk")):
         tasks.enqueue_refresh(payment)
@@ -365,24 +389,21 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
         return ngettext("%(n)d skipped: not failed or retried already.",
                         "%(n)d skipped: not failed or retried already.", n) % {"n": n}  # fmt: skip
 
-    binding = bind(modeladmin, request, eligible, "retry_transfers")
-    if binding.used:
-        return repeated(request, binding, eligible, gone_text)
     can_send = modeladmin.has_send_permission(request)
-    # When the selection changed, the box is ticked again for what the page now shows.
-    data = request.POST if binding.confirmed and not binding.problem else None
-    form = RetryForm(data, can_send=can_send)
-    if not (binding.holds and form.is_valid()):
-        return confirmation_page(
-            modeladmin, request, queryset, eligible, binding=binding, form=form,
-            title=_("Retry failed payouts"),
-            summary=_("{count} failed payouts will be paid again as new payouts."),
-            skipped_text=_("{count} selected are not failed, or were retried already: skipped."),
-            submit_label=_("Yes, create the new payouts"),
-            warning=_("Each new payout pays the party again. Check that the first one failed."),
-        )  # fmt: skip
-    if not binding.claim():
-        return repeated(request, binding, eligible, gone_text)
+    binding, form, response = confirm_first(
+        modeladmin, request, queryset, eligible, "retry_transfers", gone_text,
+        # When the selection changed, the box is ticked again for what the page now shows.
+        form=lambda b: RetryForm(
+            request.POST if b.confirmed and not b.problem else None, can_send=can_send
+        ),
+        title=_("Retry failed payouts"),
+        summary=_("{count} failed payouts will be paid again as new payouts."),
+        skipped_text=_("{count} selected are not failed, or were retried already: skipped."),
+        submit_label=_("Yes, create the new payouts"),
+        warning=_("Each new payout pays the party again. Check that the first one failed."),
+    )  # fmt: skip
+    if binding is None:
+        return response
     actor, send_now = actor_of(request), can_send and form.cleaned_data.get("send_now")
 
     def retry(t: Transfer) -> Transfer:
@@ -411,22 +432,18 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
         return ngettext("%(n)d skipped: not a successful collection.",
                         "%(n)d skipped: not successful collections.", n) % {"n": n}  # fmt: skip
 
-    binding = bind(modeladmin, request, eligible, "refund_collections")
-    if binding.used:
-        return repeated(request, binding, eligible, gone_text)
     currencies = set(eligible.order_by().values_list("currency", flat=True).distinct()[:2])
-    form = RefundForm(request.POST if binding.confirmed else None, currencies=currencies)
-    if not (binding.holds and form.is_valid()):
-        return confirmation_page(
-            modeladmin, request, queryset, eligible, binding=binding, form=form,
-            title=_("Refund collections"),
-            summary=_("{count} collections will be refunded to the payer; money leaves the "
-                      "account. Leave the amount empty to refund all that remains."),
-            skipped_text=_("{count} selected are not successful collections: skipped."),
-            submit_label=_("Yes, refund"),
-        )  # fmt: skip
-    if not binding.claim():
-        return repeated(request, binding, eligible, gone_text)
+    binding, form, response = confirm_first(
+        modeladmin, request, queryset, eligible, "refund_collections", gone_text,
+        form=lambda b: RefundForm(request.POST if b.confirmed else None, currencies=currencies),
+        title=_("Refund collections"),
+        summary=_("{count} collections will be refunded to the payer; money leaves the "
+                  "account. Leave the amount empty to refund all that remains."),
+        skipped_text=_("{count} selected are not successful collections: skipped."),
+        submit_label=_("Yes, refund"),
+    )  # fmt: skip
+    if binding is None:
+        return response
     actor, amount = actor_of(request), form.cleaned_data["amount"]
     nonce, note = form.cleaned_data["nonce"], form.cleaned_data["note"]
 

@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_momo import services
 from django_momo.models import PaymentStatus
 
-from .actions import actor_of, per_row, repeated, report, require, skipped_after
-from .confirmation import bind, confirmation_page
+from .actions import actor_of, confirm_first, per_row, report, require, skipped_after
 
 
 class DecisionForm(forms.Form):
@@ -50,21 +49,17 @@ def _decide(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], acti
                         "%(n)d skipped: no longer awaiting approval.", n) % {"n": n}  # fmt: skip
 
     eligible = queryset.filter(status=PaymentStatus.CREATED, approvals_required__gt=0)
-    binding = bind(modeladmin, request, eligible, action)
-    if binding.used:
-        return repeated(request, binding, eligible, gone_text)
-    form = DecisionForm(request.POST if binding.confirmed else None)
-    if not (binding.holds and form.is_valid()):
-        return confirmation_page(
-            modeladmin, request, queryset, eligible, binding=binding, form=form,
-            title=_("Approve or reject %(noun)s") % {"noun": noun},
-            summary=_("{count} %(noun)s await approval. You approve exactly these amounts and "
-                      "payees; any later change voids your approval.") % {"noun": noun},
-            skipped_text=_("{count} selected do not await approval: skipped."),
-            submit_label=_("Record my decision"),
-        )  # fmt: skip
-    if not binding.claim():
-        return repeated(request, binding, eligible, gone_text)
+    binding, form, response = confirm_first(
+        modeladmin, request, queryset, eligible, action, gone_text,
+        form=lambda b: DecisionForm(request.POST if b.confirmed else None),
+        title=_("Approve or reject %(noun)s") % {"noun": noun},
+        summary=_("{count} %(noun)s await approval. You approve exactly these amounts and "
+                  "payees; any later change voids your approval.") % {"noun": noun},
+        skipped_text=_("{count} selected do not await approval: skipped."),
+        submit_label=_("Record my decision"),
+    )  # fmt: skip
+    if binding is None:
+        return response
     decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
     actor = actor_of(request)
     done, failures = per_row(
