@@ -29,7 +29,7 @@ from django_momo.models import (
     StatusChange,
 )
 from django_momo.services.errors import InvalidRequest, InvalidTransition
-from django_momo.services.transitions import load, transition
+from django_momo.services.transitions import SENDING_GRACE, load, transition
 
 logger = logging.getLogger("django_momo")
 
@@ -155,6 +155,15 @@ def resolve_manually(
         raise InvalidTransition(
             f"{model._meta.verbose_name} {pk} is {payment.status}: only a sending, pending or "
             "unknown payment can be resolved by hand",
+            status=payment.status,
+        )
+    sent_at = payment.sent_at or payment.created_at
+    if payment.status == S.SENDING and timezone.now() - sent_at < SENDING_GRACE:
+        # Its request may be in flight right now: "failed" by hand, then booked by the
+        # provider, would invite a retry that pays twice.
+        raise InvalidTransition(
+            f"{model._meta.verbose_name} {pk} is being sent right now: its request may still "
+            f"reach the provider; try again in {SENDING_GRACE.seconds // 60} minutes",
             status=payment.status,
         )
     fields: dict[str, Any] = {"attention": "", "attention_note": "", "flagged_at": None}

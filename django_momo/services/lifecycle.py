@@ -49,6 +49,7 @@ from django_momo.services.attention import flag
 from django_momo.services.crash import crash_point
 from django_momo.services.errors import InvalidRequest, InvalidTransition
 from django_momo.services.transitions import (
+    SENDING_GRACE,
     load,
     next_check_at,
     schedule_check,
@@ -61,9 +62,6 @@ logger = logging.getLogger("django_momo")
 S = PaymentStatus
 P = TypeVar("P", bound=Payment)
 
-# A `sending` row younger than this may still have its request in flight (timeouts and retries
-# included), and a 404 this soon after a send means "not visible yet": leave both alone.
-SENDING_GRACE = timedelta(minutes=5)
 UNRESOLVED = frozenset({S.SENDING, S.UNKNOWN, S.PENDING})
 
 _OUTCOME_STATUS = {

@@ -48,6 +48,10 @@ _SIGNALS: dict[tuple[str, str], Signal] = {
     ("refund", S.FAILED): signals.refund_failed,
 }
 
+# A `sending` row younger than this may still have its request in flight (timeouts and retries
+# included), and a 404 this soon after a send means "not visible yet": leave both alone.
+SENDING_GRACE = timedelta(minutes=5)
+
 # A lost race is re-read and retried this many times before giving up.
 _MAX_RACES = 3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from django_momo import services, signals
 from django_momo.admin import actions
@@ -43,6 +45,10 @@ def resolver(client: Client) -> Client:
 def in_status(status: str, provider: str = "mtn", **overrides: Any) -> Transfer:
     transfer = make_transfer(provider, **overrides)
     force_status(transfer, status)
+    if status == S.SENDING:
+        # Stuck: its sender died long ago (a young `sending` row is still in flight).
+        Transfer.objects.filter(pk=transfer.pk).update(sent_at=timezone.now() - timedelta(hours=1))
+        transfer.refresh_from_db()
     return transfer
 
 

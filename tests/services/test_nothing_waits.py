@@ -197,3 +197,19 @@ def test_manual_resolution_is_refused_for_payments_that_are_not_unresolved(accou
     with pytest.raises(services.InvalidTransition):
         services.resolve_manually(Transfer, paid.pk, outcome="failed", note="x", actor="u")
     assert Transfer.objects.get(pk=paid.pk).status == S.SUCCESSFUL
+
+
+def test_a_payment_being_sent_right_now_cannot_be_resolved_by_hand(accounts):
+    from django_momo.services.crash import SimulatedCrash, crashing_at
+
+    transfer = mtn_transfer("in-flight")
+    with crashing_at("send.after_phase1"), pytest.raises(SimulatedCrash):
+        services.send_transfer(transfer.pk, actor="task:send")
+    with pytest.raises(services.InvalidTransition, match="being sent right now"):
+        services.resolve_manually(Transfer, transfer.pk, outcome="failed", note="x", actor="u")
+    assert Transfer.objects.get(pk=transfer.pk).status == S.SENDING
+    Transfer.objects.filter(pk=transfer.pk).update(sent_at=timezone.now() - timedelta(minutes=6))
+    done = services.resolve_manually(
+        Transfer, transfer.pk, outcome="failed", note="not on the statement", actor="user:olga"
+    )
+    assert done.status == S.FAILED
