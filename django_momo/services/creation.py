@@ -56,18 +56,6 @@ def create_once(model: type[P], fields: dict[str, Any], *, actor: str) -> tuple[
         return _same_or_conflict(existing, fields), False
     kind = model._meta.model_name or ""
     scope = booking_scope(str(fields["operation"]))
-    other = (
-        ExternalIdClaim.objects.filter(
-            account=fields["account"], scope=scope, external_id=fields["external_id"]
-        )
-        .exclude(kind=kind)
-        .first()
-    )
-    if other is not None:
-        raise ConflictingRequest(
-            f"{fields['external_id']!r} is already used on account {fields['account']!r} "
-            f"by a {other.kind} booked under {scope}: use another external id",
-        )
     try:
         # A savepoint: losing the race must not break the caller's transaction.
         with transaction.atomic():
