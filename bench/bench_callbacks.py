@@ -47,7 +47,7 @@ def seed() -> tuple[list[str], list[bytes]]:
     """Pending MTN payouts (their tokens) and signed IPN bodies for settled MoMo payouts."""
     from django_momo.models import PaymentStatus, Transfer
     from django_momo.sandbox import presets
-    from django_momo.sandbox.momo_vn_crypto import sign
+    from django_momo.sandbox.momo_vn.crypto import sign
 
     common = {"status": PaymentStatus.PENDING, "party_type": "MSISDN", "currency": "EUR"}
     mtn = Transfer.objects.bulk_create(

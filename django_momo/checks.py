@@ -1,12 +1,19 @@
 """System checks: a wrong setting is reported by ``manage.py check``, not at the first payment.
 
 Ids: ``django_momo.E001``... for errors, ``django_momo.W001``... for warnings; each has a hint.
+README.rst's "System checks" table says what every id means. Every id is written out in full
+where it is raised (``id="django_momo.E013"``), so ``grep -rn django_momo.E013 django_momo``
+finds the rule: the settings and the token cache here, an account's provider-specific keys in
+its provider's ``account.py`` (``providers/mtn/account.py``: E006-E011, W002, W004;
+``providers/momo_vn/account.py``: E012-E015), which ``providers.registry`` finds by the
+account's ``PROVIDER``, so no provider is named here.
+
+Every check is registered under the tag ``django_momo`` as well as Django's own
+(``compatibility``, ``caches``): ``manage.py check --tag django_momo`` runs exactly these.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,18 +21,20 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from .conf import MTN_PRODUCTS, MTN_TARGET_ENVIRONMENTS, PROVIDERS, SETTING_NAME
+from .conf import PROVIDERS, SETTING_NAME
+from .providers import Problem
+from .providers import registry as providers
+from .providers.momo_vn.config import REQUEST_ID_RETENTION_DAYS
 from .providers.sensitive import sensitive_variables
 
 MOMO = SETTING_NAME
+TAG = "django_momo"
 
 
-def _err(id_: int, msg: str, hint: str) -> Error:
-    return Error(msg, hint=hint, id=f"django_momo.E{id_:03d}")
-
-
-def _warn(id_: int, msg: str, hint: str) -> Warning:
-    return Warning(msg, hint=hint, id=f"django_momo.W{id_:03d}")
+def _message(problem: Problem) -> CheckMessage:
+    """A provider's ``Problem`` as Django's check message (its id comes written out in full)."""
+    make = Error if problem.level == "error" else Warning
+    return make(problem.message, hint=problem.hint, id=problem.id)
 
 
 def _is_url(value: Any) -> bool:
@@ -61,54 +70,60 @@ def _insecure_scheme(url: str) -> str | None:
     return parts.scheme
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, TAG)
 @sensitive_variables("raw", "accounts", "conf")
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Validate ``DJANGO_MOMO`` and every account in it."""
     raw = getattr(settings, SETTING_NAME, None)
     if raw is None:
         return [
-            _warn(
-                1,
+            Warning(
                 f"{MOMO} is not set: no provider account is configured.",
-                f'Add {MOMO} = {{"ACCOUNTS": {{...}}}} to your settings (see the README).',
+                hint=f'Add {MOMO} = {{"ACCOUNTS": {{...}}}} to your settings (see the README).',
+                id="django_momo.W001",
             )
         ]
     if not isinstance(raw, dict):
-        return [_err(1, f"{MOMO} must be a dict.", f"Set {MOMO} = {{'ACCOUNTS': {{...}}}}.")]
+        return [
+            Error(
+                f"{MOMO} must be a dict.",
+                hint=f"Set {MOMO} = {{'ACCOUNTS': {{...}}}}.",
+                id="django_momo.E001",
+            )
+        ]
     errors: list[CheckMessage] = []
     from .conf import DEFAULTS
 
     for name in raw:
         if name not in DEFAULTS:
             errors.append(
-                _err(
-                    2,
+                Error(
                     f"{MOMO}[{name!r}] is not a known setting.",
-                    f"Known settings: {', '.join(sorted(DEFAULTS))}.",
+                    hint=f"Known settings: {', '.join(sorted(DEFAULTS))}.",
+                    id="django_momo.E002",
                 )
             )
     accounts = raw.get("ACCOUNTS", {})
     if not isinstance(accounts, dict):
         return [
             *errors,
-            _err(
-                3,
+            Error(
                 f'{MOMO}["ACCOUNTS"] must be a dict of named accounts.',
-                'e.g. {"mtn-ug": {"PROVIDER": "mtn", ...}}',
+                hint='e.g. {"mtn-ug": {"PROVIDER": "mtn", ...}}',
+                id="django_momo.E003",
             ),
         ]
+    callback_base_url = raw.get("CALLBACK_BASE_URL", "")
+    # Handed to each provider's checks only when it is a URL (MTN compares its host).
+    callback_url = callback_base_url if _is_url(callback_base_url) else None
     for name, conf in accounts.items():
-        errors.extend(_check_account(str(name), conf))
-    errors.extend(_check_callback_base_url(raw.get("CALLBACK_BASE_URL", ""), accounts))
+        errors.extend(_check_account(str(name), conf, callback_url))
+    errors.extend(_check_callback_base_url(callback_base_url, bool(accounts)))
     errors.extend(_check_networks(raw))
     errors.extend(_check_ages(raw))
     return errors
 
 
-# MoMo keeps a requestId for at least 31 days (its idempotency document): a re-send later than
-# that could be processed as a new payout.
-MOMO_REQUEST_ID_DAYS = 31
 AGE_SETTINGS = ("PENDING_ALERT_AFTER", "MOMO_REPLAY_MAX_AGE", "UNSENT_AFTER")
 
 
@@ -121,17 +136,24 @@ def _check_ages(raw: dict[str, Any]) -> list[CheckMessage]:
         value = raw[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             errors.append(
-                _err(23, f"{MOMO}[{name!r}] must be a positive number of seconds.",
-                     f"e.g. {name!r}: 86400 (one day); remove it to use the default.")
-            )  # fmt: skip
+                Error(
+                    f"{MOMO}[{name!r}] must be a positive number of seconds.",
+                    hint=f"e.g. {name!r}: 86400 (one day); remove it to use the default.",
+                    id="django_momo.E023",
+                )
+            )
     replay = raw.get("MOMO_REPLAY_MAX_AGE")
-    limit = MOMO_REQUEST_ID_DAYS * 86400
-    if isinstance(replay, int | float) and not isinstance(replay, bool) and replay >= limit:
+    days = REQUEST_ID_RETENTION_DAYS  # MoMo keeps a requestId at least this long
+    if isinstance(replay, int | float) and not isinstance(replay, bool) and replay >= days * 86400:
         errors.append(
-            _err(24, f"{MOMO}['MOMO_REPLAY_MAX_AGE'] is {replay:g} s, not under 31 days.",
-                 "MoMo keeps a requestId for at least 31 days; a re-send after that could pay "
-                 "a second time. Keep it under 31 days (the default is 30).")
-        )  # fmt: skip
+            Error(
+                f"{MOMO}['MOMO_REPLAY_MAX_AGE'] is {replay:g} s, not under {days} days.",
+                hint=f"MoMo keeps a requestId for at least {days} days; a re-send after that "
+                f"could pay a second time. Keep it under {days} days (the default is "
+                f"{days - 1}).",
+                id="django_momo.E024",
+            )
+        )
     return errors
 
 
@@ -157,61 +179,93 @@ def _check_networks(raw: dict[str, Any]) -> list[CheckMessage]:
     lists = {"TRUSTED_PROXIES": raw.get("TRUSTED_PROXIES", ())}
     allowed = raw.get("CALLBACK_ALLOWED_NETWORKS", {})
     if not isinstance(allowed, dict):
-        errors.append(_err(19, f'{MOMO}["CALLBACK_ALLOWED_NETWORKS"] must be a dict.',
-                           'e.g. {"momo_vn": ["118.69.210.244/32"]}.'))  # fmt: skip
+        errors.append(
+            Error(
+                f'{MOMO}["CALLBACK_ALLOWED_NETWORKS"] must be a dict.',
+                hint='e.g. {"momo_vn": ["118.69.210.244/32"]}.',
+                id="django_momo.E019",
+            )
+        )
         allowed = {}
     for provider, specs in allowed.items():
         if provider not in PROVIDERS:
-            errors.append(_err(19, f'{MOMO}["CALLBACK_ALLOWED_NETWORKS"] names {provider!r}.',
-                               f"Use provider names: {', '.join(PROVIDERS)}."))  # fmt: skip
+            errors.append(
+                Error(
+                    f'{MOMO}["CALLBACK_ALLOWED_NETWORKS"] names {provider!r}.',
+                    hint=f"Use provider names: {', '.join(PROVIDERS)}.",
+                    id="django_momo.E019",
+                )
+            )
         lists[f"CALLBACK_ALLOWED_NETWORKS[{provider!r}]"] = specs
+    hint = 'e.g. ["10.0.0.0/8", "192.0.2.7"].'
     for name, specs in lists.items():
         bad = _bad_networks(specs)
         if bad is None:
-            errors.append(_err(20, f"{MOMO}[{name}] must be a list of IP addresses or networks.",
-                               'e.g. ["10.0.0.0/8", "192.0.2.7"].'))  # fmt: skip
+            errors.append(
+                Error(
+                    f"{MOMO}[{name}] must be a list of IP addresses or networks.",
+                    hint=hint,
+                    id="django_momo.E020",
+                )
+            )
         elif bad:
-            errors.append(_err(20, f"{MOMO}[{name}] has entries that are not IP addresses or "
-                                   f"networks: {', '.join(map(repr, bad))}.",
-                               'e.g. ["10.0.0.0/8", "192.0.2.7"].'))  # fmt: skip
+            errors.append(
+                Error(
+                    f"{MOMO}[{name}] has entries that are not IP addresses or networks: "
+                    f"{', '.join(map(repr, bad))}.",
+                    hint=hint,
+                    id="django_momo.E020",
+                )
+            )
     return errors
 
 
 @sensitive_variables("conf")
-def _check_account(name: str, conf: Any) -> list[CheckMessage]:
+def _check_account(name: str, conf: Any, callback_url: str | None) -> list[CheckMessage]:
+    """One account: the keys every provider shares here, then its provider's own checks."""
     where = f'{MOMO}["ACCOUNTS"][{name!r}]'
     if not isinstance(conf, dict):
-        return [_err(3, f"{where} must be a dict.", 'Give at least {"PROVIDER": "mtn"|"momo_vn"}.')]
-    provider = conf.get("PROVIDER")
-    if provider not in PROVIDERS:
-        return [_err(4, f"{where}['PROVIDER'] is {provider!r}.", f"Use one of {PROVIDERS}.")]
+        choices = "|".join(f'"{provider}"' for provider in PROVIDERS)
+        return [
+            Error(
+                f"{where} must be a dict.",
+                hint=f'Give at least {{"PROVIDER": {choices}}}.',
+                id="django_momo.E003",
+            )
+        ]
+    provider = providers.provider_of(conf)
+    if provider is None:
+        return [
+            Error(
+                f"{where}['PROVIDER'] is {conf.get('PROVIDER')!r}.",
+                hint=f"Use one of {PROVIDERS}.",
+                id="django_momo.E004",
+            )
+        ]
     errors: list[CheckMessage] = []
     if "APPROVALS" in conf:
         errors.extend(_check_approvals(where, conf["APPROVALS"]))
     if not _is_url(conf.get("BASE_URL")):
+        hints = "; ".join(p.base_url_hint for p in providers.PROVIDERS.values())
         errors.append(
-            _err(
-                5,
+            Error(
                 f"{where}['BASE_URL'] is missing or not an http(s) URL.",
-                "MTN: https://proxy.momoapi.mtn.com or your country's host; "
-                "MoMo: https://payment.momo.vn (test: https://test-payment.momo.vn).",
+                hint=f"{hints}.",
+                id="django_momo.E005",
             )
         )
     elif (scheme := _insecure_scheme(conf["BASE_URL"])) is not None:
         # Plain http would send the API key, the bearer token and every payment in clear text.
         errors.append(
-            _err(
-                25,
+            Error(
                 f"{where}['BASE_URL'] uses {scheme}:// with DEBUG=False.",
-                "Provider credentials and payments would cross the network unencrypted: use "
-                "the provider's https URL (plain http is accepted only for loopback hosts, "
+                hint="Provider credentials and payments would cross the network unencrypted: "
+                "use the provider's https URL (plain http is accepted only for loopback hosts, "
                 "e.g. the local sandbox).",
+                id="django_momo.E025",
             )
         )
-    if provider == "mtn":
-        errors.extend(_check_mtn(where, conf))
-    else:
-        errors.extend(_check_momo(where, conf))
+    errors.extend(_message(problem) for problem in provider.problems(where, conf, callback_url))
     return errors
 
 
@@ -229,224 +283,74 @@ def _check_approvals(where: str, rule: Any) -> list[CheckMessage]:
         or set(rule) - set(APPROVAL_KEYS)
         or not ({"ABOVE", "DAILY_LIMIT"} & set(rule))
     ):
-        return [_err(26, f"{where}['APPROVALS'] must name ABOVE and/or DAILY_LIMIT "
-                         f"(and REQUIRED), nothing else.", hint)]  # fmt: skip
+        return [
+            Error(
+                f"{where}['APPROVALS'] must name ABOVE and/or DAILY_LIMIT (and REQUIRED), "
+                "nothing else.",
+                hint=hint,
+                id="django_momo.E026",
+            )
+        ]
     errors: list[CheckMessage] = []
     for key in ("ABOVE", "DAILY_LIMIT"):
         value = rule.get(key)
-        if value is not None and not (isinstance(value, str) and value.isascii() and (
-            value.replace(".", "", 1).isdigit()
-        )):  # fmt: skip
-            errors.append(_err(26, f"{where}['APPROVALS'][{key!r}] is not a plain amount.", hint))
+        if value is not None and not (
+            isinstance(value, str) and value.isascii() and value.replace(".", "", 1).isdigit()
+        ):
+            errors.append(
+                Error(
+                    f"{where}['APPROVALS'][{key!r}] is not a plain amount.",
+                    hint=hint,
+                    id="django_momo.E026",
+                )
+            )
     required = rule.get("REQUIRED", 1)
     if isinstance(required, bool) or not isinstance(required, int) or required < 1:
         errors.append(
-            _err(26, f"{where}['APPROVALS']['REQUIRED'] must be a whole number >= 1.", hint)
-        )
-    return errors
-
-
-@sensitive_variables("conf", "creds", "value")
-def _check_mtn(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    env = conf.get("TARGET_ENVIRONMENT")
-    if env not in MTN_TARGET_ENVIRONMENTS:
-        errors.append(
-            _err(
-                6,
-                f"{where}['TARGET_ENVIRONMENT'] is {env!r}, not an MTN target environment.",
-                f"Use one of: {', '.join(MTN_TARGET_ENVIRONMENTS)}.",
-            )
-        )
-    currency = conf.get("CURRENCY")
-    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
-        errors.append(
-            _err(
-                7,
-                f"{where}['CURRENCY'] is missing or not an ISO 4217 code.",
-                'The currency of the target environment, e.g. "UGX"; "EUR" in sandbox.',
-            )
-        )
-    elif env == "sandbox" and currency.upper() != "EUR":
-        errors.append(
-            _warn(
-                2,
-                f"{where}: MTN's sandbox only accepts EUR, CURRENCY is {currency!r}.",
-                'Set "CURRENCY": "EUR" for the sandbox target environment.',
-            )
-        )
-    host = conf.get("CALLBACK_HOST")
-    if not isinstance(host, str) or not host or "/" in host:
-        errors.append(
-            _err(
-                8,
-                f"{where}['CALLBACK_HOST'] is missing or not a bare host name.",
-                'The providerCallbackHost of your API user, e.g. "shop.example.com" '
-                "(no scheme, no path).",
-            )
-        )
-    products = [p for p in MTN_PRODUCTS if p in conf]
-    if not products:
-        errors.append(
-            _err(
-                9,
-                f"{where} has no product credentials.",
-                f"Add at least one of {', '.join(MTN_PRODUCTS)} with SUBSCRIPTION_KEY, "
-                "API_USER and API_KEY.",
-            )
-        )
-    for product in products:
-        creds = conf[product]
-        pwhere = f"{where}[{product!r}]"
-        if not isinstance(creds, dict):
-            errors.append(
-                _err(9, f"{pwhere} must be a dict.", "Give SUBSCRIPTION_KEY, API_USER and API_KEY.")
-            )
-            continue
-        for key in ("SUBSCRIPTION_KEY", "API_USER", "API_KEY"):
-            value = creds.get(key)
-            if not isinstance(value, str) or not value.strip():
-                errors.append(
-                    _err(
-                        10,
-                        f"{pwhere}[{key!r}] is missing or empty.",
-                        "Copy it from the MTN portal (sandbox: manage.py "
-                        "momo_mtn_provision); read it from an environment variable.",
-                    )
-                )
-        user = creds.get("API_USER")
-        if isinstance(user, str) and user.strip():
-            try:
-                if uuid.UUID(user).version != 4:
-                    raise ValueError
-            except ValueError:
-                errors.append(
-                    _err(
-                        11,
-                        f"{pwhere}['API_USER'] is not a UUID version 4.",
-                        "MTN API users are UUIDv4 strings, e.g. "
-                        '"ff80f18e-d701-4b00-8b58-ba5419001675".',
-                    )
-                )
-    return errors
-
-
-@sensitive_variables("conf", "value", "key_text")
-def _check_momo(where: str, conf: dict[str, Any]) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    for key in ("PARTNER_CODE", "ACCESS_KEY", "SECRET_KEY", "PUBLIC_KEY"):
-        value = conf.get(key)
-        if not isinstance(value, str) or not value.strip():
-            errors.append(
-                _err(
-                    12,
-                    f"{where}[{key!r}] is missing or empty.",
-                    "Copy it from MoMo's business portal (M4B); read it from an "
-                    "environment variable.",
-                )
-            )
-    key_text = conf.get("PUBLIC_KEY")
-    if isinstance(key_text, str) and key_text.strip():
-        problem = rsa_public_key_problem(key_text)
-        if problem:
-            errors.append(
-                _err(
-                    13,
-                    f"{where}['PUBLIC_KEY'] is not a usable RSA public key: {problem}.",
-                    "Paste MoMo's public key as PEM (-----BEGIN PUBLIC KEY-----) or as the "
-                    "bare base64 DER text MoMo's portal shows.",
-                )
-            )
-    lang = conf.get("LANG", "vi")
-    if lang not in ("vi", "en"):
-        errors.append(_err(14, f"{where}['LANG'] is {lang!r}.", 'Use "vi" or "en".'))
-    limits = conf.get("LIMITS", {})
-    if not isinstance(limits, dict) or any(
-        not isinstance(v, int) or isinstance(v, bool) or v <= 0 for v in limits.values()
-    ):
-        errors.append(
-            _err(
-                15,
-                f"{where}['LIMITS'] must map limit names to positive whole VND.",
-                'e.g. {"BANK_MIN": 10000}.',
+            Error(
+                f"{where}['APPROVALS']['REQUIRED'] must be a whole number >= 1.",
+                hint=hint,
+                id="django_momo.E026",
             )
         )
     return errors
 
 
-@sensitive_variables("text")
-def rsa_public_key_problem(text: str) -> str | None:
-    """Why ``text`` is not an RSA public key of 2048 bits or more, or ``None`` when it is one."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import (
-        load_der_public_key,
-        load_pem_public_key,
-    )
-
-    try:
-        if "BEGIN" in text:
-            key = load_pem_public_key(text.strip().encode())
-        else:
-            key = load_der_public_key(base64.b64decode("".join(text.split()), validate=True))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        return f"it cannot be parsed ({type(exc).__name__})"
-    if not isinstance(key, rsa.RSAPublicKey):
-        return "it is not an RSA key"
-    if key.key_size < 2048:
-        return f"it has {key.key_size} bits, MoMo uses 2048 or 4096"
-    return None
-
-
-@sensitive_variables("accounts", "conf")
-def _check_callback_base_url(value: Any, accounts: dict[str, Any]) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
+def _check_callback_base_url(value: Any, has_accounts: bool) -> list[CheckMessage]:
+    """CALLBACK_BASE_URL itself (an MTN account's CALLBACK_HOST is compared in its checks)."""
     if value in ("", None):
-        if accounts:
-            errors.append(
-                _warn(
-                    3,
-                    f'{MOMO}["CALLBACK_BASE_URL"] is not set: providers cannot '
-                    "call back, payments settle only by polling.",
-                    "Set it to the public URL of the app's include, e.g. "
-                    '"https://shop.example.com/momo/".',
-                )
-            )
-        return errors
-    if not _is_url(value):
+        if not has_accounts:
+            return []
         return [
-            _err(
-                16,
-                f'{MOMO}["CALLBACK_BASE_URL"] {value!r} is not an http(s) URL.',
-                'e.g. "https://shop.example.com/momo/".',
+            Warning(
+                f'{MOMO}["CALLBACK_BASE_URL"] is not set: providers cannot call back, payments '
+                "settle only by polling.",
+                hint="Set it to the public URL of the app's include, e.g. "
+                '"https://shop.example.com/momo/".',
+                id="django_momo.W003",
             )
         ]
-    parts = urlsplit(value)
+    if not _is_url(value):
+        return [
+            Error(
+                f'{MOMO}["CALLBACK_BASE_URL"] {value!r} is not an http(s) URL.',
+                hint='e.g. "https://shop.example.com/momo/".',
+                id="django_momo.E016",
+            )
+        ]
     scheme = _insecure_scheme(value)
     if scheme is not None:
-        errors.append(
-            _err(
-                17,
+        return [
+            Error(
                 f'{MOMO}["CALLBACK_BASE_URL"] uses {scheme}:// with DEBUG=False.',
-                "Providers send payment callbacks over the internet: use https.",
+                hint="Providers send payment callbacks over the internet: use https.",
+                id="django_momo.E017",
             )
-        )
-    for name, conf in accounts.items():
-        if isinstance(conf, dict) and conf.get("PROVIDER") == "mtn":
-            host = conf.get("CALLBACK_HOST")
-            if isinstance(host, str) and host and parts.hostname != host.lower():
-                errors.append(
-                    _warn(
-                        4,
-                        f'{MOMO}["ACCOUNTS"][{name!r}]["CALLBACK_HOST"] {host!r} differs '
-                        f"from the CALLBACK_BASE_URL host {parts.hostname!r}.",
-                        "MTN rejects callback URLs whose host is not the API user's "
-                        "providerCallbackHost.",
-                    )
-                )
-    return errors
+        ]
+    return []
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, TAG)
 def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Warn when tasks run inline in production, and when the tasks framework is missing."""
     import django
@@ -456,10 +360,10 @@ def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             import django_tasks  # noqa: F401
         except ImportError:
             return [
-                _err(
-                    18,
+                Error(
                     "Django < 6 needs the django-tasks backport, which is not installed.",
-                    'pip install "django-momo[tasks-backport]"',
+                    hint='pip install "django-momo[tasks-backport]"',
+                    id="django_momo.E018",
                 )
             ]
     try:
@@ -468,12 +372,12 @@ def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         return []
     if not settings.DEBUG and inline_backend_in_use():
         return [
-            _warn(
-                5,
+            Warning(
                 "Tasks run inline (immediate backend) with DEBUG=False: provider calls "
                 "then run inside web requests and nothing retries them in the background.",
-                "Configure a real backend in TASKS (e.g. django_tasks_db.DatabaseBackend with "
+                hint="Configure a real backend in TASKS (e.g. django_tasks_db.DatabaseBackend with "
                 "a db_worker process) and run momo_reconcile periodically.",
+                id="django_momo.W005",
             )
         ]
     return []
@@ -481,8 +385,9 @@ def check_tasks_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 
 # -- the token cache ---------------------------------------------------------------------------
 # MTN access tokens, their cross-process refresh lock and MTN's shared 10/s status-query counter
-# live in this cache (token_cache.py, services/gateways.py): a cache that fails makes every
-# provider call fail, and payments wait in ``sending`` while nothing else looks wrong.
+# live in this cache (token_cache.py, services/clients.py, services/rate_limits.py): a cache
+# that fails makes every provider call fail, and payments wait in ``sending`` while nothing
+# else looks wrong.
 
 _CREATE_TABLE_HINT = (
     "Run manage.py createcachetable. It runs no system checks, so it works before migrate "
@@ -490,7 +395,7 @@ _CREATE_TABLE_HINT = (
 )
 
 
-@register(Tags.caches)
+@register(Tags.caches, TAG)
 def check_token_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The token cache exists, keeps what it is given, and is shared when tasks run elsewhere."""
     from django.core.cache import caches
@@ -505,21 +410,22 @@ def check_token_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     configured = getattr(settings, "CACHES", {})
     if not isinstance(alias, str) or alias not in configured:
         return [
-            _err(
-                21,
+            Error(
                 f"{where} is not a cache alias in CACHES: MTN tokens cannot be stored.",
-                f"Set {MOMO}['TOKEN_CACHE'] to one of {sorted(configured)} or add that alias "
+                hint=f"Set {MOMO}['TOKEN_CACHE'] to one of {sorted(configured)} or add that alias "
                 "to CACHES (a cache every process shares: Redis, Memcached, database).",
+                id="django_momo.E021",
             )
         ]
     try:
         cache = caches[alias]
     except Exception as exc:
         return [
-            _err(
-                21,
+            Error(
                 f"{where}: its backend cannot be loaded ({type(exc).__name__}).",
-                f"Check CACHES[{alias!r}]['BACKEND'] and that its client library is installed.",
+                hint=f"Check CACHES[{alias!r}]['BACKEND'] and that its client library is "
+                "installed.",
+                id="django_momo.E021",
             )
         ]
     backend = type(cache).__name__
@@ -529,12 +435,12 @@ def check_token_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
         # answers those in 10-20 s and throttles them), no refresh is single-flight, and the
         # shared status-query counter can never count (its increment always misses).
         return [
-            _err(
-                22,
+            Error(
                 f"{where} is a DummyCache: it keeps nothing, so MTN tokens and the shared "
                 "status-query counter are never stored.",
-                "Use a real cache for TOKEN_CACHE (Redis, Memcached, database; LocMemCache "
+                hint="Use a real cache for TOKEN_CACHE (Redis, Memcached, database; LocMemCache "
                 "for a single process); keep DummyCache for other aliases if you like.",
+                id="django_momo.E022",
             )
         ]
     failure = _probe(cache)
@@ -543,39 +449,39 @@ def check_token_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             down = _database_down(cache)
             if down is not None:
                 return [
-                    _warn(
-                        7,
+                    Warning(
                         f"{where} ({backend}, table {table!r}) was not checked: its "
                         f"database {down[0]!r} cannot be reached ({down[1]}).",
-                        "Run manage.py check again with the database up; until then no token "
+                        hint="Run manage.py check again with the database up; until then no token "
                         "can be stored and no provider call can be made.",
+                        id="django_momo.W007",
                     )
                 ]
             return [
-                _err(
-                    21,
+                Error(
                     f"{where} ({backend}) cannot be used: {failure}; does its table "
                     f"{table!r} exist?",
-                    _CREATE_TABLE_HINT,
+                    hint=_CREATE_TABLE_HINT,
+                    id="django_momo.E021",
                 )
             ]
         return [
-            _err(
-                21,
+            Error(
                 f"{where} ({backend}) cannot be used: {failure}.",
-                f"Check CACHES[{alias!r}] and that the cache server is reachable from every "
+                hint=f"Check CACHES[{alias!r}] and that the cache server is reachable from every "
                 "process (web and task workers).",
+                id="django_momo.E021",
             )
         ]
     if isinstance(cache, LocMemCache) and _tasks_run_in_another_process():
         return [
-            _warn(
-                6,
+            Warning(
                 f"{where} is a LocMemCache, which each process keeps for itself, while tasks "
                 "run in worker processes: each one fetches its own MTN tokens and MTN's cap of "
                 "10 status queries per second holds per process only.",
-                "Point TOKEN_CACHE at a cache every process shares (Redis, Memcached, or "
+                hint="Point TOKEN_CACHE at a cache every process shares (Redis, Memcached, or "
                 "django.core.cache.backends.db.DatabaseCache plus manage.py createcachetable).",
+                id="django_momo.W006",
             )
         ]
     return []

@@ -29,13 +29,25 @@ reads settings at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from django_momo.providers import AccountNotFound
+from django_momo.providers import registry as _registry
+from django_momo.providers.http import DEFAULT_TIMEOUT
+from django_momo.providers.momo_vn import config as momo_vn_config
+from django_momo.providers.momo_vn.account import DEFAULT_LIMIT_SETTINGS, MomoVnAccount
+from django_momo.providers.mtn import config as mtn_config
+from django_momo.providers.mtn.account import (
+    PRODUCT_SETTINGS,
+    MtnAccount,
+    MtnProductCredentials,
+)
+from django_momo.providers.registry import Account
 from django_momo.providers.sensitive import sensitive_variables
 
 SETTING_NAME = "DJANGO_MOMO"
@@ -47,15 +59,17 @@ DEFAULTS: dict[str, Any] = {
     # Must be https when DEBUG is False (MTN and MoMo call it from the internet).
     "CALLBACK_BASE_URL": "",
     # Connect and read timeouts of every provider call, in seconds.
-    "HTTP_TIMEOUT": (5.0, 30.0),
-    # Retries of a provider call whose outcome is unknown (always under the same reference).
+    "HTTP_TIMEOUT": DEFAULT_TIMEOUT,
+    # Retries of a provider call whose outcome is unknown, always under the same reference:
+    # MTN re-sends under the same X-Reference-Id, MoMo re-sends the byte-identical request under
+    # the same requestId.
     "HTTP_MAX_RETRIES": 2,
     # Django cache alias where access tokens are shared by all processes.
     "TOKEN_CACHE": "default",
     # Refresh an MTN token this many seconds before it expires (MTN advises 10 minutes).
-    "TOKEN_REFRESH_MARGIN": 600,
+    "TOKEN_REFRESH_MARGIN": int(mtn_config.DEFAULT_TOKEN_REFRESH_MARGIN),
     # MTN caps status queries at 10 per second per subscription.
-    "STATUS_QUERIES_PER_SECOND": 10,
+    "STATUS_QUERIES_PER_SECOND": mtn_config.STATUS_QUERIES_PER_SECOND,
     # Delays, in seconds, between successive status checks of a payment that is not final.
     "STATUS_CHECK_DELAYS": (10, 30, 60, 120, 300, 600, 1800, 3600),
     # A payment not final this many seconds after it was created is flagged for an operator
@@ -64,8 +78,8 @@ DEFAULTS: dict[str, Any] = {
     "PENDING_ALERT_AFTER": 24 * 3600,
     # MoMo keeps a requestId for at least 31 days; past that a re-send could be taken as a new
     # payout. A MoMo payout still unresolved this many seconds after it was sent is no longer
-    # re-sent: it is flagged ("stopped") and waits for its IPN or an operator.
-    "MOMO_REPLAY_MAX_AGE": 30 * 24 * 3600,
+    # re-sent: it is flagged ("stopped") and waits for its IPN or an operator. Default: 30 days.
+    "MOMO_REPLAY_MAX_AGE": (momo_vn_config.REQUEST_ID_RETENTION_DAYS - 1) * 24 * 3600,
     # A created payment that is not held and was not sent after this many seconds lost its
     # enqueue (broker down, a failing on_commit hook): the reconcile sweep sends it.
     "UNSENT_AFTER": 300,
@@ -87,34 +101,12 @@ DEFAULTS: dict[str, Any] = {
     "BALANCE_CACHE_SECONDS": 30,
 }
 
-PROVIDERS = ("mtn", "momo_vn")
-MTN_PRODUCTS = ("COLLECTION", "DISBURSEMENT", "REMITTANCE")
-MTN_TARGET_ENVIRONMENTS = (
-    "sandbox", "mtnuganda", "mtnghana", "mtnivorycoast", "mtnzambia", "mtncameroon", "mtnbenin",
-    "mtncongo", "mtnswaziland", "mtnguineaconakry", "mtnsouthafrica", "mtnliberia",
-    "mtnsouthsudan", "mtnnigeria", "mtnrwanda",
-)  # fmt: skip
-
+# Provider facts live in django_momo.providers (one source each); these names stay importable.
+PROVIDERS: tuple[str, ...] = tuple(_registry.PROVIDERS)
+MTN_PRODUCTS = PRODUCT_SETTINGS
+MTN_TARGET_ENVIRONMENTS = mtn_config.TARGET_ENVIRONMENTS
 # MoMo Vietnam disbursement limits in VND (momo_vn.md §7); overridable per account.
-MOMO_VN_DEFAULT_LIMITS = {
-    "WALLET_MIN": 1_000,
-    "WALLET_MAX": 200_000_000,
-    "BANK_MIN": 20_000,
-    "BANK_MAX": 20_000_000,
-}
-
-
-class AccountNotFound(LookupError):
-    """No account of that name in ``DJANGO_MOMO["ACCOUNTS"]``."""
-
-
-@dataclass(frozen=True)
-class MtnProductCredentials:
-    """Subscription key, API user and API key of one MTN product."""
-
-    subscription_key: str = field(repr=False)
-    api_user: str
-    api_key: str = field(repr=False)
+MOMO_VN_DEFAULT_LIMITS = DEFAULT_LIMIT_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -146,63 +138,6 @@ def parse_approvals(conf: Any) -> ApprovalRule | None:
     if isinstance(required, bool) or not isinstance(required, int) or required < 1:
         return None
     return ApprovalRule(amount("ABOVE"), amount("DAILY_LIMIT"), required)
-
-
-@dataclass(frozen=True)
-class MtnAccount:
-    """One MTN MoMo installation (a country's target environment) and its product credentials."""
-
-    name: str
-    base_url: str
-    target_environment: str
-    currency: str
-    callback_host: str
-    products: dict[str, MtnProductCredentials]
-    provider: str = "mtn"
-    approvals: ApprovalRule | None = None
-
-    def credentials(self, product: str) -> MtnProductCredentials:
-        try:
-            return self.products[product.upper()]
-        except KeyError:
-            raise AccountNotFound(
-                f"MTN account {self.name!r} has no {product.upper()} credentials"
-            ) from None
-
-    @property
-    def operations(self) -> list[str]:
-        ops = []
-        if "COLLECTION" in self.products:
-            ops += ["collection.request_to_pay", "collection.withdraw"]
-        if "DISBURSEMENT" in self.products:
-            ops += ["disbursement.transfer", "disbursement.deposit", "disbursement.refund"]
-        if "REMITTANCE" in self.products:
-            ops += ["remittance.transfer", "remittance.cash_transfer"]
-        return ops
-
-
-@dataclass(frozen=True)
-class MomoVnAccount:
-    """One MoMo Vietnam merchant (partner code) with its keys and payout limits."""
-
-    name: str
-    base_url: str
-    partner_code: str
-    access_key: str = field(repr=False)
-    secret_key: str = field(repr=False)
-    public_key: str = field(repr=False)
-    limits: dict[str, int] = field(default_factory=lambda: dict(MOMO_VN_DEFAULT_LIMITS))
-    lang: str = "vi"
-    currency: str = "VND"
-    provider: str = "momo_vn"
-    approvals: ApprovalRule | None = None
-
-    @property
-    def operations(self) -> list[str]:
-        return ["momo_vn.pay_wallet", "momo_vn.pay_bank"]
-
-
-Account = MtnAccount | MomoVnAccount
 
 
 class MomoSettings:
@@ -261,39 +196,35 @@ class MomoSettings:
 
 @sensitive_variables("conf")
 def parse_account(name: str, conf: dict[str, Any]) -> Account:
-    """Build an account object from its settings dict (missing values become empty strings)."""
-    if conf.get("PROVIDER") == "mtn":
-        products = {
-            product: MtnProductCredentials(
-                subscription_key=str(conf[product].get("SUBSCRIPTION_KEY", "")),
-                api_user=str(conf[product].get("API_USER", "")),
-                api_key=str(conf[product].get("API_KEY", "")),
-            )
-            for product in MTN_PRODUCTS
-            if isinstance(conf.get(product), dict)
-        }
-        return MtnAccount(
-            name=name,
-            base_url=str(conf.get("BASE_URL", "")).rstrip("/"),
-            target_environment=str(conf.get("TARGET_ENVIRONMENT", "")),
-            currency=str(conf.get("CURRENCY", "")).upper(),
-            callback_host=str(conf.get("CALLBACK_HOST", "")),
-            products=products,
-            approvals=parse_approvals(conf.get("APPROVALS")),
-        )
-    limits = dict(MOMO_VN_DEFAULT_LIMITS)
-    limits.update({k: int(v) for k, v in (conf.get("LIMITS") or {}).items() if k in limits})
-    return MomoVnAccount(
-        name=name,
-        base_url=str(conf.get("BASE_URL", "")).rstrip("/"),
-        partner_code=str(conf.get("PARTNER_CODE", "")),
-        access_key=str(conf.get("ACCESS_KEY", "")),
-        secret_key=str(conf.get("SECRET_KEY", "")),
-        public_key=str(conf.get("PUBLIC_KEY", "")),
-        limits=limits,
-        lang=str(conf.get("LANG", "vi")),
-        approvals=parse_approvals(conf.get("APPROVALS")),
-    )
+    """Build an account object from its settings dict (missing values become empty strings).
+
+    The provider named by ``conf["PROVIDER"]`` parses it (``providers.registry``); an unknown
+    provider is a ``ValueError`` (``checks.py`` reports it as E004).
+    """
+    provider = _registry.provider_of(conf)
+    if provider is None:
+        raise ValueError(f"account {name!r}: PROVIDER is none of {', '.join(PROVIDERS)}")
+    return provider.parse(name, conf, parse_approvals(conf.get("APPROVALS")))
+
+
+__all__ = [
+    "DEFAULTS",
+    "MOMO_VN_DEFAULT_LIMITS",
+    "MTN_PRODUCTS",
+    "MTN_TARGET_ENVIRONMENTS",
+    "PROVIDERS",
+    "SETTING_NAME",
+    "Account",
+    "AccountNotFound",
+    "ApprovalRule",
+    "MomoSettings",
+    "MomoVnAccount",
+    "MtnAccount",
+    "MtnProductCredentials",
+    "momo_settings",
+    "parse_account",
+    "parse_approvals",
+]
 
 
 momo_settings = MomoSettings()

@@ -3,8 +3,9 @@
 Each task takes primary keys (JSON primitives), calls one service with the actor
 ``"task:<name>"`` and is idempotent: running it twice, or after the payment moved on, changes
 nothing. A payment that is not final after a send or a status check is checked again later:
-the task re-enqueues itself with ``run_after`` (delays from ``STATUS_CHECK_DELAYS``) when the
-backend supports deferred tasks; otherwise, and after the last delay, the reconcile sweep
+the task re-enqueues itself with ``run_after`` = the ``next_check_at`` the services stored
+(they back off along ``STATUS_CHECK_DELAYS``; there is one clock) when the backend supports
+deferred tasks; otherwise, and after the last delay, the reconcile sweep
 (``reconcile_task`` or ``manage.py momo_reconcile``) picks the payment up. The faces (admin,
 API, callback views) enqueue through :func:`enqueue_send` and :func:`enqueue_refresh`, always
 after the surrounding transaction commits.
@@ -14,16 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.db import models, transaction
-from django.utils import timezone
 
 from . import services
 from .conf import momo_settings
-from .models import CHECKS_STOPPED, FINAL_STATUSES, Collection, PaymentStatus, Refund, Transfer
+from .models import CHECKS_STOPPED, FINAL_STATUSES, KINDS, Payment, PaymentStatus, kind_of
 from .providers.base import TransientError
 from .tasks_compat import Task, supports_defer, task
 
@@ -33,29 +31,8 @@ logger = logging.getLogger(__name__)
 SEND_MANY_CHUNK = 500
 
 
-@dataclass(frozen=True)
-class _Kind:
-    """How the tasks handle one payment model."""
-
-    model: type[models.Model]
-    send: Callable[..., Any]
-    refresh: Callable[..., Any]
-
-
-def _kinds() -> dict[str, _Kind]:
-    # Looked up per call so that the services are resolved when a task runs, not at import.
-    return {
-        "transfer": _Kind(Transfer, services.send_transfer, services.refresh_transfer),
-        "collection": _Kind(Collection, services.send_collection, services.refresh_collection),
-        "refund": _Kind(Refund, services.send_refund, services.refresh_refund),
-    }
-
-
-def _kind_of(model: type[models.Model]) -> str:
-    for name, kind in _kinds().items():
-        if issubclass(model, kind.model):
-            return name
-    raise TypeError(f"{model.__name__} is not a django-momo payment model")
+def _model(kind: str) -> type[Payment]:
+    return KINDS[kind].model
 
 
 def _on_queue(t: Task[Any, Any], run_after: Any = None) -> Task[Any, Any]:
@@ -85,39 +62,45 @@ def _after_commit(call: Callable[[], Any], name: str) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-# -- retries ---------------------------------------------------------------------------------------
-def _check_later(kind: str, payment_id: int, attempt: int, not_before: Any = None) -> bool:
-    """Schedule status check number ``attempt`` (1-based); False when left to the sweep.
+# -- the next check --------------------------------------------------------------------------------
+def _check_later(kind: str, payment_id: int, attempt: int) -> bool:
+    """Schedule status check number ``attempt`` (1-based) at the time the services stored.
 
-    The check runs after ``STATUS_CHECK_DELAYS[attempt - 1]`` seconds, or at the payment's own
-    ``next_check_at`` when the services set a later one.
+    One clock: the services set the payment's ``next_check_at`` (backing off along
+    ``STATUS_CHECK_DELAYS``) and the task runs then; nothing is computed here. After
+    ``len(STATUS_CHECK_DELAYS)`` chained checks, or without a backend that runs tasks later,
+    the reconcile sweep takes over (returns False).
     """
-    delays = tuple(momo_settings.STATUS_CHECK_DELAYS)
-    if attempt > len(delays) or not supports_defer():
+    if attempt > len(tuple(momo_settings.STATUS_CHECK_DELAYS)) or not supports_defer():
         return False
-    run_after = timezone.now() + timedelta(seconds=float(delays[attempt - 1]))
-    if not_before is not None and not_before > run_after:
-        run_after = not_before
-    refresh = _on_queue(_REFRESH_TASKS[kind], run_after=run_after)
+    due = (
+        _model(kind)
+        ._default_manager.filter(pk=payment_id)
+        .values_list("next_check_at", flat=True)
+        .first()
+    )
+    if due is None:
+        return False  # final, gone, or never scheduled: nothing to chain
+    refresh = _on_queue(_REFRESH_TASKS[kind], run_after=due)
     _after_commit(lambda: refresh.enqueue(payment_id, attempt=attempt), f"refresh {kind}")
     return True
 
 
-def _outcome(kind: str, payment: Any, attempt: int) -> str:
+def _outcome(kind: str, payment: Payment, attempt: int) -> str:
     """The task's return value; schedules the next check when the payment is not final."""
     status = str(payment.status)
     if status in FINAL_STATUSES or status == PaymentStatus.CREATED:
         return status
-    if getattr(payment, "attention", "") in CHECKS_STOPPED:
+    if payment.attention in CHECKS_STOPPED:
         return f"{status} (automatic checks stopped: needs an operator)"
-    if _check_later(kind, payment.pk, attempt + 1, getattr(payment, "next_check_at", None)):
+    if _check_later(kind, payment.pk, attempt + 1):
         return f"{status} (next check scheduled)"
     return f"{status} (left to the reconcile sweep)"
 
 
 def _run_send(kind: str, payment_id: int, name: str) -> str:
     try:
-        payment = _kinds()[kind].send(payment_id, actor=f"task:{name}")
+        payment = services.send_payment(_model(kind), payment_id, actor=f"task:{name}")
     except services.PaymentNotFound:
         logger.warning("%s: %s %s does not exist; nothing to send", name, kind, payment_id)
         return "not found"
@@ -130,7 +113,7 @@ def _run_send(kind: str, payment_id: int, name: str) -> str:
 
 def _run_refresh(kind: str, payment_id: int, attempt: int, name: str) -> str:
     try:
-        payment = _kinds()[kind].refresh(payment_id, actor=f"task:{name}")
+        payment = services.refresh_payment(_model(kind), payment_id, actor=f"task:{name}")
     except services.PaymentNotFound:
         logger.warning("%s: %s %s does not exist; nothing to check", name, kind, payment_id)
         return "not found"
@@ -187,7 +170,7 @@ def refresh_refund_task(refund_id: int, attempt: int = 0) -> str:
 @task()
 def send_many_task(kind: str, ids: list[int]) -> int:
     """Enqueue one send task per still-created payment of ``ids``; returns how many."""
-    model = _kinds()[kind].model
+    model = _model(kind)
     pending_ids = list(
         model._default_manager.filter(pk__in=ids, status=PaymentStatus.CREATED)
         .order_by("pk")
@@ -230,6 +213,8 @@ _REFRESH_TASKS: dict[str, Task[Any, Any]] = {
     "collection": refresh_collection_task,
     "refund": refresh_refund_task,
 }
+# Every kind of payment (``models.kinds``) has its two tasks.
+assert set(_SEND_TASKS) == set(_REFRESH_TASKS) == set(KINDS), "a payment kind lacks its tasks"
 
 
 # -- helpers the faces call ------------------------------------------------------------------------
@@ -239,7 +224,7 @@ def enqueue_send(payment: models.Model) -> None:
     The payment stops being held in the same transaction, so if the enqueue is lost the
     reconcile sweep sends it (``UNSENT_AFTER``).
     """
-    kind = _kind_of(type(payment))
+    kind = kind_of(payment).name
     services.release_for_sending(type(payment), [payment.pk])  # type: ignore[arg-type]
     t, pk = _SEND_TASKS[kind], payment.pk
     _after_commit(lambda: _enqueue_now(t, pk), f"send {kind} {pk}")
@@ -247,7 +232,7 @@ def enqueue_send(payment: models.Model) -> None:
 
 def enqueue_refresh(payment: models.Model) -> None:
     """Check ``payment``'s status in the background once the current transaction commits."""
-    kind = _kind_of(type(payment))
+    kind = kind_of(payment).name
     t, pk = _REFRESH_TASKS[kind], payment.pk
     _after_commit(lambda: _enqueue_now(t, pk), f"refresh {kind} {pk}")
 
@@ -258,7 +243,7 @@ def enqueue_send_many(model: type[models.Model], ids: Iterable[int]) -> int:
     Enqueues one fan-out task per ``SEND_MANY_CHUNK`` ids after commit, so a request over
     thousands of rows only writes a few queue entries; the workers enqueue the sends.
     """
-    kind = _kind_of(model)
+    kind = kind_of(model).name
     id_list = sorted({int(pk) for pk in ids})
     chunks = [id_list[i : i + SEND_MANY_CHUNK] for i in range(0, len(id_list), SEND_MANY_CHUNK)]
     services.release_for_sending(model, id_list)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from django_momo import services, tasks
-from django_momo.models import Collection, PaymentStatus, Refund, Transfer
+from django_momo.models import UNRESOLVED_STATUSES, Collection, PaymentStatus, Refund, Transfer
 
 from .confirmation import (
     SAMPLE_SIZE,
@@ -39,7 +39,7 @@ from .resolve import ResolveForm
 # Failures listed one by one in the messages; the rest are counted.
 MAX_FAILURES_LISTED = 10
 S = PaymentStatus
-IN_FLIGHT = (S.SENDING, S.PENDING, S.UNKNOWN)
+IN_FLIGHT = tuple(UNRESOLVED_STATUSES)
 
 
 def actor_of(request: HttpRequest) -> str:

@@ -8,41 +8,28 @@ payment, a body cut to ``REFUSED_BODY_LIMIT`` bytes: junk must not fill the disk
 
 from __future__ import annotations
 
-import traceback
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from django_momo.models import Callback, CallbackVerdict, Collection, Refund, Transfer
+from django_momo.models import Callback, CallbackVerdict
 from django_momo.providers.base import redact_mapping
+from django_momo.services.adapters.base import CallbackDecision
+from django_momo.services.callbacks import link, payment_link  # noqa: F401 (re-exported)
 
+_MAX_ERROR = 8000
 # Header names whose values are never stored, whatever redact_mapping knows about.
 _SECRET_HEADER_PARTS = ("authorization", "cookie", "key", "secret", "token", "password", "session")
 _MAX_HEADER_VALUE = 2048
 _MAX_HEADERS = 100
-_MAX_ERROR = 8000
 # What is kept of the body of a refused request that named no known payment: enough to see
 # what it was, not enough for junk to fill the disk.
 REFUSED_BODY_LIMIT = 1024
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What processing concluded: the verdict, the HTTP answer, and what to write down."""
-
-    verdict: str
-    status: int
-    result: str = ""
-    error: str = ""
-
-    @classmethod
-    def failure(cls, exc: BaseException, status: int = 503) -> Decision:
-        """An unexpected processing error, kept with its traceback for the operator."""
-        detail = "".join(traceback.format_exception(exc))
-        return cls(CallbackVerdict.ERROR, status, error=detail[-_MAX_ERROR:])
+# What processing concluded; the adapters build it (``services/adapters/base.py``).
+Decision = CallbackDecision
 
 
 def clean_text(value: object, limit: int) -> str:
@@ -106,23 +93,6 @@ def record(
         token=clean_text(token, 128),
         verdict=CallbackVerdict.RECEIVED,
     )
-
-
-def payment_link(payment: Model | None) -> dict[str, Any]:
-    """The ``Callback`` foreign-key field values that point at ``payment``."""
-    if isinstance(payment, Transfer):
-        return {"transfer": payment}
-    if isinstance(payment, Collection):
-        return {"collection": payment}
-    if isinstance(payment, Refund):
-        return {"refund": payment}
-    return {}
-
-
-def link(callback: Callback, payment: Model) -> None:
-    """Point the callback at the payment it concerns (written by ``finish`` with the verdict)."""
-    for name, value in payment_link(payment).items():
-        setattr(callback, name, value)
 
 
 def finish(callback: Callback, decision: Decision, *, answered: bool = True) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_momo.conf import momo_settings
 from django_momo.models import Callback, CallbackVerdict, Provider
+from django_momo.services.adapters import adapter_for
 
 from . import limits
 from .network import client_ip, source_allowed
@@ -36,16 +37,21 @@ def _is_json(content_type: str) -> bool:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One provider's envelope rules: methods and content types it may use."""
+    """One provider's envelope rules (from its adapter): methods and content types it may use."""
 
     provider: str
     methods: tuple[str, ...]
-    # MTN's body is never read for state, so an empty body without a content type is a hint too.
     empty_body_needs_type: bool
 
+    @classmethod
+    def of(cls, provider: str) -> Endpoint:
+        """The endpoint of ``provider``, as its adapter describes it."""
+        envelope = adapter_for(provider).callback
+        return cls(provider, envelope.methods, envelope.empty_body_needs_type)
 
-MTN = Endpoint(Provider.MTN.value, ("PUT", "POST"), empty_body_needs_type=False)
-MOMO_VN = Endpoint(Provider.MOMO_VN.value, ("POST",), empty_body_needs_type=True)
+
+MTN = Endpoint.of(Provider.MTN)
+MOMO_VN = Endpoint.of(Provider.MOMO_VN)
 
 
 def _envelope(

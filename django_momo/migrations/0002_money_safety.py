@@ -5,10 +5,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def booking_scope(operation):
+    """The booking scope of an operation as it was when this migration was written (frozen:
+    the live rule is each provider adapter's ``booking_scope``)."""
+    parts = operation.split(".")
+    if parts[0] == "momo_vn" and len(parts) > 1 and parts[1].startswith("pay_"):
+        return "momo_vn.disbursement"
+    return ".".join(parts[:2])
+
+
 def backfill(apps, schema_editor):
     """Chain roots of existing retries, claims of existing external ids, holds of unsent rows."""
-    from django_momo.models.references import booking_scope
-
     Transfer = apps.get_model("django_momo", "Transfer")
     Claim = apps.get_model("django_momo", "ExternalIdClaim")
     parents = dict(Transfer.objects.filter(retry_of__isnull=False).values_list("pk", "retry_of"))
@@ -36,119 +43,219 @@ def backfill(apps, schema_editor):
         # only an explicit send moves them.
         rows = model.objects.values_list("account", "operation", "external_id").iterator()
         Claim.objects.bulk_create(
-            [Claim(account=a, scope=booking_scope(op), external_id=e, kind=kind) for a, op, e in rows],
+            [
+                Claim(account=a, scope=booking_scope(op), external_id=e, kind=kind)
+                for a, op, e in rows
+            ],
             ignore_conflicts=True,
             batch_size=1000,
         )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_momo', '0001_initial'),
+        ("django_momo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExternalIdClaim',
+            name="ExternalIdClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account', models.CharField(max_length=64, verbose_name='account')),
-                ('scope', models.CharField(max_length=48, verbose_name='booking scope')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('kind', models.CharField(max_length=16, verbose_name='payment kind')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account", models.CharField(max_length=64, verbose_name="account")),
+                ("scope", models.CharField(max_length=48, verbose_name="booking scope")),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                ("kind", models.CharField(max_length=16, verbose_name="payment kind")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'external id claim',
-                'verbose_name_plural': 'external id claims',
+                "verbose_name": "external id claim",
+                "verbose_name_plural": "external id claims",
             },
         ),
         migrations.AlterModelOptions(
-            name='collection',
-            options={'ordering': ['-created_at', '-id'], 'permissions': [('request_collection', 'Can request payments'), ('refresh_collection', 'Can refresh collection status'), ('refund_collection', 'Can refund collections'), ('resolve_collection', 'Can resolve unresolved collections by hand')], 'verbose_name': 'collection', 'verbose_name_plural': 'collections'},
+            name="collection",
+            options={
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("request_collection", "Can request payments"),
+                    ("refresh_collection", "Can refresh collection status"),
+                    ("refund_collection", "Can refund collections"),
+                    ("resolve_collection", "Can resolve unresolved collections by hand"),
+                ],
+                "verbose_name": "collection",
+                "verbose_name_plural": "collections",
+            },
         ),
         migrations.AlterModelOptions(
-            name='refund',
-            options={'ordering': ['-created_at', '-id'], 'permissions': [('refresh_refund', 'Can refresh refund status'), ('resolve_refund', 'Can resolve unresolved refunds by hand')], 'verbose_name': 'refund', 'verbose_name_plural': 'refunds'},
+            name="refund",
+            options={
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("refresh_refund", "Can refresh refund status"),
+                    ("resolve_refund", "Can resolve unresolved refunds by hand"),
+                ],
+                "verbose_name": "refund",
+                "verbose_name_plural": "refunds",
+            },
         ),
         migrations.AlterModelOptions(
-            name='transfer',
-            options={'ordering': ['-created_at', '-id'], 'permissions': [('send_transfer', 'Can send payouts'), ('refresh_transfer', 'Can refresh payout status'), ('cancel_transfer', 'Can cancel payouts'), ('retry_transfer', 'Can retry failed payouts'), ('resolve_transfer', 'Can resolve unresolved payouts by hand')], 'verbose_name': 'payout', 'verbose_name_plural': 'payouts'},
+            name="transfer",
+            options={
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("send_transfer", "Can send payouts"),
+                    ("refresh_transfer", "Can refresh payout status"),
+                    ("cancel_transfer", "Can cancel payouts"),
+                    ("retry_transfer", "Can retry failed payouts"),
+                    ("resolve_transfer", "Can resolve unresolved payouts by hand"),
+                ],
+                "verbose_name": "payout",
+                "verbose_name_plural": "payouts",
+            },
         ),
         migrations.AddField(
-            model_name='collection',
-            name='attention',
-            field=models.CharField(blank=True, choices=[('', 'No'), ('overdue', 'Not final after PENDING_ALERT_AFTER'), ('stopped', 'Automatic checks stopped (replay age limit)'), ('mismatch', 'Provider answer does not match the record')], db_index=True, default='', max_length=16, verbose_name='needs attention'),
+            model_name="collection",
+            name="attention",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "No"),
+                    ("overdue", "Not final after PENDING_ALERT_AFTER"),
+                    ("stopped", "Automatic checks stopped (replay age limit)"),
+                    ("mismatch", "Provider answer does not match the record"),
+                ],
+                db_index=True,
+                default="",
+                max_length=16,
+                verbose_name="needs attention",
+            ),
         ),
         migrations.AddField(
-            model_name='collection',
-            name='attention_note',
-            field=models.TextField(blank=True, verbose_name='attention note'),
+            model_name="collection",
+            name="attention_note",
+            field=models.TextField(blank=True, verbose_name="attention note"),
         ),
         migrations.AddField(
-            model_name='collection',
-            name='flagged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='flagged'),
+            model_name="collection",
+            name="flagged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="flagged"),
         ),
         migrations.AddField(
-            model_name='collection',
-            name='held',
-            field=models.BooleanField(default=True, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
+            model_name="collection",
+            name="held",
+            field=models.BooleanField(
+                default=True,
+                help_text="Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.",
+                verbose_name="held",
+            ),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='attention',
-            field=models.CharField(blank=True, choices=[('', 'No'), ('overdue', 'Not final after PENDING_ALERT_AFTER'), ('stopped', 'Automatic checks stopped (replay age limit)'), ('mismatch', 'Provider answer does not match the record')], db_index=True, default='', max_length=16, verbose_name='needs attention'),
+            model_name="refund",
+            name="attention",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "No"),
+                    ("overdue", "Not final after PENDING_ALERT_AFTER"),
+                    ("stopped", "Automatic checks stopped (replay age limit)"),
+                    ("mismatch", "Provider answer does not match the record"),
+                ],
+                db_index=True,
+                default="",
+                max_length=16,
+                verbose_name="needs attention",
+            ),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='attention_note',
-            field=models.TextField(blank=True, verbose_name='attention note'),
+            model_name="refund",
+            name="attention_note",
+            field=models.TextField(blank=True, verbose_name="attention note"),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='flagged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='flagged'),
+            model_name="refund",
+            name="flagged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="flagged"),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='held',
-            field=models.BooleanField(default=True, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
+            model_name="refund",
+            name="held",
+            field=models.BooleanField(
+                default=True,
+                help_text="Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.",
+                verbose_name="held",
+            ),
         ),
         migrations.AddField(
-            model_name='transfer',
-            name='attention',
-            field=models.CharField(blank=True, choices=[('', 'No'), ('overdue', 'Not final after PENDING_ALERT_AFTER'), ('stopped', 'Automatic checks stopped (replay age limit)'), ('mismatch', 'Provider answer does not match the record')], db_index=True, default='', max_length=16, verbose_name='needs attention'),
+            model_name="transfer",
+            name="attention",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "No"),
+                    ("overdue", "Not final after PENDING_ALERT_AFTER"),
+                    ("stopped", "Automatic checks stopped (replay age limit)"),
+                    ("mismatch", "Provider answer does not match the record"),
+                ],
+                db_index=True,
+                default="",
+                max_length=16,
+                verbose_name="needs attention",
+            ),
         ),
         migrations.AddField(
-            model_name='transfer',
-            name='attention_note',
-            field=models.TextField(blank=True, verbose_name='attention note'),
+            model_name="transfer",
+            name="attention_note",
+            field=models.TextField(blank=True, verbose_name="attention note"),
         ),
         migrations.AddField(
-            model_name='transfer',
-            name='chain_root',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='chain', to='django_momo.transfer', verbose_name='first payout of the chain'),
+            model_name="transfer",
+            name="chain_root",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="chain",
+                to="django_momo.transfer",
+                verbose_name="first payout of the chain",
+            ),
         ),
         migrations.AddField(
-            model_name='transfer',
-            name='flagged_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='flagged'),
+            model_name="transfer",
+            name="flagged_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="flagged"),
         ),
         migrations.AddField(
-            model_name='transfer',
-            name='held',
-            field=models.BooleanField(default=True, help_text='Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.', verbose_name='held'),
+            model_name="transfer",
+            name="held",
+            field=models.BooleanField(
+                default=True,
+                help_text="Created without being sent: only an explicit send moves it on. A created payment that is not held is sent by the reconcile sweep if its enqueue was lost.",
+                verbose_name="held",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='externalidclaim',
-            constraint=models.UniqueConstraint(fields=('account', 'scope', 'external_id'), name='momo_extid_unique_in_scope'),
+            model_name="externalidclaim",
+            constraint=models.UniqueConstraint(
+                fields=("account", "scope", "external_id"), name="momo_extid_unique_in_scope"
+            ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.UniqueConstraint(condition=models.Q(('chain_root__isnull', False), models.Q(('status__in', ['failed', 'cancelled']), _negated=True)), fields=('chain_root',), name='momo_tr_one_live_retry'),
+            model_name="transfer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("chain_root__isnull", False),
+                    models.Q(("status__in", ["failed", "cancelled"]), _negated=True),
+                ),
+                fields=("chain_root",),
+                name="momo_tr_one_live_retry",
+            ),
         ),
     ]

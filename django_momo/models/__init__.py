@@ -5,9 +5,11 @@ from .approvals import Approval, ApprovalDecision
 from .audit import StatusChange
 from .callbacks import Callback, CallbackVerdict
 from .idempotency import IdempotencyKey
+from .kinds import KINDS, PAYMENT_MODELS, PaymentKind, kind_of
 from .payments import (
     CHECKS_STOPPED,
     FINAL_STATUSES,
+    UNRESOLVED_STATUSES,
     Attention,
     Collection,
     CollectionOperation,
@@ -24,6 +26,9 @@ from .references import ExternalIdClaim
 __all__ = [
     "CHECKS_STOPPED",
     "FINAL_STATUSES",
+    "KINDS",
+    "PAYMENT_MODELS",
+    "UNRESOLVED_STATUSES",
     "ApiKey",
     "Approval",
     "ApprovalDecision",
@@ -36,10 +41,12 @@ __all__ = [
     "IdempotencyKey",
     "PartyType",
     "Payment",
+    "PaymentKind",
     "PaymentStatus",
     "Provider",
     "Refund",
     "StatusChange",
     "Transfer",
     "TransferOperation",
+    "kind_of",
 ]

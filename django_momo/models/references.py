@@ -10,7 +10,8 @@ class ExternalIdClaim(models.Model):
     """An ``external_id`` taken on one account within one provider product ("scope").
 
     An MTN refund is a disbursement booking like a transfer, so a refund may not reuse a
-    transfer's external id: both claim it under the scope ``mtn.disbursement``. The claim row is
+    transfer's external id: both claim it under the scope ``mtn.disbursement``. Each provider's
+    adapter names the scope of an operation (``booking_scope``). The claim row is
     written in the same transaction as the payment, so the unique constraint decides races.
     """
 
@@ -31,15 +32,3 @@ class ExternalIdClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}/{self.scope}/{self.external_id} ({self.kind})"
-
-
-def booking_scope(operation: str) -> str:
-    """The provider product an operation books under (external ids are unique within it).
-
-    ``mtn.disbursement.transfer``, ``mtn.disbursement.deposit`` and ``mtn.disbursement.refund``
-    all book on MTN's disbursement product; MoMo payouts book on MoMo's disbursement API.
-    """
-    parts = operation.split(".")
-    if parts[0] == "momo_vn" and len(parts) > 1 and parts[1].startswith("pay_"):
-        return "momo_vn.disbursement"
-    return ".".join(parts[:2])

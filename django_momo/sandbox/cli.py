@@ -7,9 +7,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .app import SandboxApp, load_protocol_classes
-from .faults import OPTIONS
-from .server import make_server, server_url
+from .frame.app import SandboxApp, load_protocol_classes
+from .frame.faults import OPTIONS
+from .frame.server import make_server, server_url
 
 
 def rate(text: str) -> float:

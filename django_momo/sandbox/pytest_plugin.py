@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from .control import SandboxControl, SandboxHandle
-from .server import RunningSandbox, start_in_thread
+from .frame.server import RunningSandbox, start_in_thread
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,10 @@
 Admin, API, callback views, tasks and commands are thin shells over these functions. Every
 function validates its input and raises a ``ServiceError`` subclass, changing nothing, when it
 refuses. Sending is two-phase (see ``lifecycle``); every status change is a compare-and-set with
-its ``StatusChange`` row in the same transaction (see ``transitions``).
+its ``StatusChange`` row in the same transaction (see ``transitions``). What each provider's
+answers mean lives in one adapter per provider (``services/adapters/``).
+
+Test hooks (``services.crash``) are not part of this public surface.
 """
 
 from django_momo.services.approvals import awaiting_approval, decide, valid_approvals
@@ -14,6 +17,7 @@ from django_momo.services.attention import (
     resolve_manually,
 )
 from django_momo.services.balances import get_balance
+from django_momo.services.callback_urls import callback_url
 from django_momo.services.callbacks import apply_momo_ipn, handle_mtn_callback
 from django_momo.services.collections import (
     cancel_collection,
@@ -21,7 +25,6 @@ from django_momo.services.collections import (
     request_payment,
     send_collection,
 )
-from django_momo.services.crash import SimulatedCrash, crash_point
 from django_momo.services.errors import (
     CallbackMismatch,
     ConflictingRequest,
@@ -31,7 +34,6 @@ from django_momo.services.errors import (
     RefundExceedsCollected,
     ServiceError,
 )
-from django_momo.services.gateways import callback_url
 from django_momo.services.lifecycle import refresh_payment, release_for_sending, send_payment
 from django_momo.services.reconcile import ReconcileSummary, due_for_check, reconcile
 from django_momo.services.refunds import (
@@ -60,14 +62,12 @@ __all__ = [
     "ReconcileSummary",
     "RefundExceedsCollected",
     "ServiceError",
-    "SimulatedCrash",
     "apply_momo_ipn",
     "awaiting_approval",
     "callback_url",
     "cancel_collection",
     "cancel_refund",
     "cancel_transfer",
-    "crash_point",
     "create_refund",
     "create_transfer",
     "decide",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from django_momo.models.kinds import KINDS as PAYMENT_KINDS
 from django_momo.services.errors import ServiceError
 
 
@@ -28,7 +29,8 @@ class Action(enum.StrEnum):
     VIEW_BALANCE = "view_balance"
 
 
-KINDS = ("transfer", "collection", "refund")
+# The payment kinds (``models.kinds``), each with its row of permissions below.
+KINDS = tuple(PAYMENT_KINDS)
 # Provider accounts are not a model: their balances have a permission of their own.
 ACCOUNT = "account"
 

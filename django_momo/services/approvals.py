@@ -22,15 +22,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from django_momo.models import (
+    KINDS,
     Approval,
     ApprovalDecision,
     Payment,
     PaymentStatus,
-    Refund,
     StatusChange,
-    Transfer,
 )
-from django_momo.services import access, gateways
+from django_momo.services import access
+from django_momo.services.clients import get_account
 from django_momo.services.errors import InvalidRequest, InvalidTransition
 from django_momo.services.transitions import transition
 
@@ -44,7 +44,8 @@ MONEY_FIELDS = (
     "account", "operation", "party_type", "party_id", "bank_code", "amount", "currency",
     "external_id", "reference",
 )  # fmt: skip
-APPROVABLE = (Transfer, Refund)
+# The kinds of payment whose creation may need approvals (money leaving the shop).
+APPROVABLE = tuple(kind.model for kind in KINDS.values() if kind.approvable)
 
 
 def money_digest(payment: Payment) -> str:
@@ -73,7 +74,7 @@ def _day_total(account: str, now: datetime) -> Decimal:
 
 def approvals_needed(account_name: str, amount: Decimal, now: datetime | None = None) -> int:
     """How many approvals a new payout or refund of ``amount`` on the account needs (0: none)."""
-    rule = getattr(gateways.get_account(account_name), "approvals", None)
+    rule = getattr(get_account(account_name), "approvals", None)
     if rule is None:
         return 0
     if rule.above is not None and amount > rule.above:

@@ -23,6 +23,7 @@ from django_momo import signals
 from django_momo.conf import momo_settings
 from django_momo.models import (
     FINAL_STATUSES,
+    UNRESOLVED_STATUSES,
     Attention,
     Payment,
     PaymentStatus,
@@ -37,7 +38,7 @@ S = PaymentStatus
 P = TypeVar("P", bound=Payment)
 
 # Statuses an operator may resolve by hand: the provider has (or may have) the payment.
-RESOLVABLE = frozenset({S.SENDING, S.PENDING, S.UNKNOWN})
+RESOLVABLE = UNRESOLVED_STATUSES
 # A stronger reason replaces a weaker one; never the other way round.
 _RANK = {"": 0, Attention.OVERDUE: 1, Attention.STOPPED: 2, Attention.MISMATCH: 3}
 

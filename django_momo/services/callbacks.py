@@ -1,70 +1,80 @@
-"""What callbacks may do: an MTN callback only names a payment; a verified MoMo IPN settles one."""
+"""What callbacks may do, whatever the provider: find duplicates and late arrivals.
+
+Each adapter reads its provider's callbacks (``read_callback``): an MTN callback only names a
+payment (a status query decides); a verified MoMo IPN settles one. These helpers are the parts
+every provider shares; ``handle_mtn_callback`` and ``apply_momo_ipn`` are the adapters' entry
+points under their historical names.
+"""
 
 from __future__ import annotations
 
-import logging
-from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django_momo.conf import MomoVnAccount
-from django_momo.models import Collection, Payment, PaymentStatus, Provider, Refund, Transfer
-from django_momo.providers.momo_vn import DisbursementIpn
-from django_momo.services import gateways
-from django_momo.services.errors import CallbackMismatch, PaymentNotFound
-from django_momo.services.lifecycle import _OUTCOME_STATUS, UNRESOLVED, Answer, _apply
+from django_momo.models import Callback, CallbackVerdict, Payment
+from django_momo.models.kinds import kind_of
+from django_momo.services.adapters.base import CallbackDecision
 
-logger = logging.getLogger("django_momo")
+if TYPE_CHECKING:
+    from django_momo.providers.momo_vn import DisbursementIpn
 
-S = PaymentStatus
+V = CallbackVerdict
+
+
+def payment_link(payment: Any) -> dict[str, Any]:
+    """The ``Callback`` foreign-key field values that point at ``payment`` (named by its kind)."""
+    if payment is None:
+        return {}
+    try:
+        return {kind_of(payment).name: payment}
+    except TypeError:
+        return {}
+
+
+def link(callback: Callback, payment: Payment) -> None:
+    """Point the callback at the payment it concerns (written by the face with the verdict).
+
+    Adapters link as soon as the payment is found, so that a later error still leaves the
+    stored callback pointing at its payment for an operator.
+    """
+    for name, value in payment_link(payment).items():
+        setattr(callback, name, value)
+
+
+def is_duplicate(callback: Callback, payment: Payment) -> bool:
+    """Whether the same body was already accepted for this payment (a re-delivery)."""
+    return (
+        Callback.objects.filter(**payment_link(payment), verdict=V.VALID, body=bytes(callback.body))
+        .exclude(pk=callback.pk)
+        .exists()
+    )
+
+
+def already_handled(
+    callback: Callback, payment: Payment, ok_status: int
+) -> CallbackDecision | None:
+    """A duplicate or a late callback (the payment is final): answered, nothing changed."""
+    if is_duplicate(callback, payment):
+        result = f"same body already accepted; {payment.status}"
+        return CallbackDecision(V.DUPLICATE, ok_status, result, payment=payment)
+    if payment.is_final:
+        result = f"payment already {payment.status}; nothing changed"
+        return CallbackDecision(V.LATE, ok_status, result, payment=payment)
+    return None
 
 
 def handle_mtn_callback(token: str) -> Payment | None:
-    """The payment whose callback URL carries ``token``, or ``None``. Never changes its state.
+    """The payment whose MTN callback URL carries ``token``, or ``None``. Never changes state.
 
     MTN callbacks are unsigned: the body is a hint, the status query is the truth, so the caller
     enqueues a refresh of the payment returned here.
     """
-    if not isinstance(token, str) or not token or len(token) > 64:
-        return None
-    for model in (Transfer, Collection, Refund):
-        payment = model._default_manager.filter(callback_token=token, provider=Provider.MTN).first()
-        if payment is not None:
-            return payment
-    return None
+    from django_momo.services.adapters.mtn import find_by_token
+
+    return find_by_token(token)
 
 
-def apply_momo_ipn(ipn: DisbursementIpn, *, actor: str) -> Transfer:
-    """Settle a payout from a verified IPN, after matching it against the stored record."""
-    transfer = (
-        Transfer.objects.filter(provider=Provider.MOMO_VN, order_id=ipn.order_id)
-        .order_by("pk")
-        .first()
-    )
-    if transfer is None:
-        raise PaymentNotFound(f"no MoMo payout with orderId {ipn.order_id!r}")
-    account = gateways.get_account(transfer.account)
-    if not isinstance(account, MomoVnAccount) or ipn.partner_code != account.partner_code:
-        raise CallbackMismatch("partnerCode", "IPN is for another partner code")
-    if ipn.request_id != transfer.reference:
-        raise CallbackMismatch("requestId", "IPN requestId differs from the payout's")
-    if Decimal(ipn.amount) != Decimal(transfer.amount):
-        raise CallbackMismatch("amount", f"IPN amount {ipn.amount} differs from {transfer.amount}")
-    status: str = _OUTCOME_STATUS[ipn.outcome]
-    if transfer.status in (S.SUCCESSFUL, S.FAILED, S.CANCELLED):
-        if status != transfer.status and status in (S.SUCCESSFUL, S.FAILED):
-            logger.warning(
-                "transfer %s is %s; IPN says %s (resultCode %s): ignored",
-                transfer.pk, transfer.status, status, ipn.result_code,
-            )  # fmt: skip
-        return transfer
-    if status == S.UNKNOWN:
-        status = ""  # an IPN that proves nothing leaves the payout to the next status check
-    fields: dict[str, object] = {"provider_transaction_id": str(ipn.trans_id)}
-    if status == S.FAILED:
-        fields.update(failure_code=str(ipn.result_code), failure_message=ipn.message[:2000])
-    answer = Answer(
-        status,
-        f"MoMo IPN {ipn.result_code}: {ipn.message}"[:500],
-        {"result_code": ipn.result_code, "trans_id": ipn.trans_id, "ipn": True},
-        fields if status in (S.SUCCESSFUL, S.FAILED) else {},
-    )
-    return _apply(Transfer, transfer, answer, actor=actor, allowed_from=UNRESOLVED)
+def apply_momo_ipn(ipn: DisbursementIpn, *, actor: str) -> Payment:
+    """Settle a payout from a verified IPN: looked up by its requestId, matched, then applied."""
+    from django_momo.services.adapters.momo_vn import settle_ipn
+
+    return settle_ipn(ipn, actor=actor)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, transaction
 
 from django_momo.models import ExternalIdClaim, Payment, PaymentStatus, StatusChange
-from django_momo.models.references import booking_scope
+from django_momo.services.adapters import adapter_for
 from django_momo.services.errors import ConflictingRequest
 
 logger = logging.getLogger("django_momo")
@@ -55,7 +55,7 @@ def create_once(model: type[P], fields: dict[str, Any], *, actor: str) -> tuple[
     if existing is not None:
         return _same_or_conflict(existing, fields), False
     kind = model._meta.model_name or ""
-    scope = booking_scope(str(fields["operation"]))
+    scope = adapter_for(str(fields["provider"])).booking_scope(str(fields["operation"]))
     try:
         # A savepoint: losing the race must not break the caller's transaction.
         with transaction.atomic():

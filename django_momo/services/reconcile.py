@@ -20,20 +20,21 @@ from django_momo.conf import momo_settings
 from django_momo.models import (
     CHECKS_STOPPED,
     FINAL_STATUSES,
-    Collection,
+    PAYMENT_MODELS,
+    UNRESOLVED_STATUSES,
     Payment,
     PaymentStatus,
-    Refund,
     Transfer,
 )
 from django_momo.providers.base import ProviderError
 from django_momo.services.attention import flag_overdue, needing_attention
 from django_momo.services.errors import ServiceError
-from django_momo.services.lifecycle import UNRESOLVED, refresh_payment, send_payment
+from django_momo.services.lifecycle import refresh_payment, send_payment
 
 logger = logging.getLogger("django_momo")
 
-MODELS: tuple[type[Payment], ...] = (Transfer, Collection, Refund)
+# Every kind of payment (``models.kinds``), swept in this order.
+MODELS: tuple[type[Payment], ...] = PAYMENT_MODELS
 
 
 @dataclass
@@ -58,7 +59,7 @@ def due_for_check(model: type[Payment] = Transfer, now: datetime | None = None) 
     """Unresolved payments of ``model`` whose next check time has come (or was never set)."""
     now = now or timezone.now()
     return (
-        model._default_manager.filter(status__in=list(UNRESOLVED))
+        model._default_manager.filter(status__in=list(UNRESOLVED_STATUSES))
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
         .exclude(attention__in=list(CHECKS_STOPPED))
     )

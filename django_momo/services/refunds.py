@@ -9,13 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
-from django_momo.conf import MtnAccount
 from django_momo.models import Collection, PaymentStatus, Refund
-from django_momo.models.payments import RefundOperation
-from django_momo.providers.base import InvalidInputError
-from django_momo.providers.mtn import validation as mtn_check
-from django_momo.services import gateways
+from django_momo.services.adapters import adapter_for
 from django_momo.services.approvals import approvals_needed
+from django_momo.services.clients import get_account
 from django_momo.services.creation import create_once
 from django_momo.services.errors import (
     ConflictingRequest,
@@ -59,8 +56,10 @@ def create_refund(
     cannot refund twice). Refunds that are not failed or cancelled hold their amount.
     """
     collection = load(Collection, collection_id)
-    account = gateways.get_account(collection.account)
-    if not isinstance(account, MtnAccount) or "disbursement.refund" not in account.operations:
+    account = get_account(collection.account)
+    adapter = adapter_for(account.provider)
+    operation = adapter.refund_operation(account)
+    if not operation:
         raise InvalidRequest(
             "collection", f"account {collection.account!r} cannot refund (no MTN disbursement)"
         )
@@ -72,10 +71,7 @@ def create_refund(
         )
     ext = clean_external_id(external_id)
     value = clean_amount(amount, collection.currency) if amount is not None else None
-    try:
-        text = mtn_check.validate_message(note or DEFAULT_NOTE, "note")
-    except InvalidInputError as exc:
-        raise InvalidRequest("note", exc.message.removeprefix("note: ")) from None
+    text = adapter.clean_refund_note(note or DEFAULT_NOTE)
     existing = Refund.objects.filter(account=collection.account, external_id=ext).first()
     if existing is not None:
         if existing.collection_id != collection.pk or (
@@ -106,13 +102,13 @@ def create_refund(
             {
                 "account": locked.account,
                 "provider": locked.provider,
-                "operation": RefundOperation.MTN_REFUND,
+                "operation": operation,
                 "party_type": locked.party_type,
                 "party_id": locked.party_id,
                 "amount": value,
                 "currency": locked.currency,
                 "external_id": ext,
-                "reference": gateways.new_mtn_reference(),
+                "reference": adapter.new_reference(),
                 "message": text,
                 "note": text,
                 "collection": locked,

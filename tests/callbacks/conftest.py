@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 
 from django_momo.models import PaymentStatus, Transfer, TransferOperation
 from django_momo.sandbox import presets
-from django_momo.sandbox.momo_vn_crypto import sign
+from django_momo.sandbox.momo_vn.crypto import sign
 
 # The MTN sandbox only calls back to its API user's providerCallbackHost, 127.0.0.1.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")

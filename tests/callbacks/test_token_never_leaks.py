@@ -34,7 +34,7 @@ from django_momo.models import (
 )
 from django_momo.models.payments import mask_token
 from django_momo.sandbox import presets
-from django_momo.sandbox.momo_vn_crypto import sign
+from django_momo.sandbox.momo_vn.crypto import sign
 from tests import factories
 
 pytestmark = pytest.mark.django_db

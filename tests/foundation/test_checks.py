@@ -1,4 +1,7 @@
+import ast
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -437,3 +440,252 @@ def test_a_good_approval_rule_passes(settings):
     rule = {"ABOVE": "1000", "DAILY_LIMIT": "10000.50", "REQUIRED": 2}
     configure(settings, {"mtn": {**good_mtn(), "APPROVALS": rule}})
     assert momo_ids(run_checks()) == []
+
+
+# -- check ids written out, the app tag ------------------------------------------------------------
+
+ID_RE = re.compile(r"django_momo\.[EW][0-9]{3}")
+CHECK_SOURCES = ("checks.py", "providers/mtn/account.py", "providers/momo_vn/account.py")
+
+
+def package_file(relative):
+    import django_momo
+
+    return Path(django_momo.__file__).parent / relative
+
+
+def raised_ids(relative):
+    """The ids of the ``Error``/``Warning``/``Problem`` built in a file; each must be a literal."""
+    tree = ast.parse(package_file(relative).read_text())
+    ids = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        if node.func.id in ("Error", "Warning"):
+            (value,) = [k.value for k in node.keywords if k.arg == "id"]
+        elif node.func.id == "Problem":
+            value = node.args[0]
+        else:
+            continue
+        assert isinstance(value, ast.Constant), f"{relative}:{node.lineno}: id is not a literal"
+        assert ID_RE.fullmatch(value.value), f"{relative}:{node.lineno}: {value.value!r}"
+        ids.append(value.value)
+    return ids
+
+
+def test_every_check_id_is_written_out_where_it_is_raised():
+    found = {relative: set(raised_ids(relative)) for relative in CHECK_SOURCES}
+    for relative in CHECK_SOURCES:
+        text = package_file(relative).read_text()
+        assert 'id=f"' not in text
+        assert "django_momo.E{" not in text
+        assert "django_momo.W{" not in text
+    assert found["providers/mtn/account.py"] == {
+        *(f"django_momo.E{n:03d}" for n in range(6, 12)),
+        "django_momo.W002",
+        "django_momo.W004",
+    }
+    assert found["providers/momo_vn/account.py"] == {f"django_momo.E{n:03d}" for n in range(12, 16)}
+    every = set().union(*found.values())
+    # Ids are numbered without gaps, and each is raised in one file only.
+    errors = sorted(i for i in every if ".E" in i)
+    warnings = sorted(i for i in every if ".W" in i)
+    assert errors == [f"django_momo.E{n:03d}" for n in range(1, len(errors) + 1)]
+    assert warnings == [f"django_momo.W{n:03d}" for n in range(1, len(warnings) + 1)]
+    assert sum(len(ids) for ids in found.values()) == len(every)
+
+
+def test_the_readme_table_lists_every_check_id():
+    readme = package_file("..") / "README.rst"
+    if not readme.exists():
+        pytest.skip("no README.rst next to the package (installed from a wheel)")
+    section = readme.read_text().split("\nSystem checks\n-------------\n", 1)[1]
+    section = re.split(r"\n\n[^\n]+\n[-=~^]{3,}\n", section, maxsplit=1)[0]
+    listed = re.findall(r"^``([EW][0-9]{3})``  ", section, re.M)
+    every = set().union(*(raised_ids(relative) for relative in CHECK_SOURCES))
+    assert len(listed) == len(set(listed))
+    assert {f"django_momo.{short}" for short in listed} == every
+
+
+def test_every_check_is_registered_under_the_app_tag():
+    from django.core.checks.registry import registry
+
+    import django_momo.checks as module
+
+    ours = {c.__name__: c for c in registry.get_checks() if c.__module__ == module.__name__}
+    public = {name for name in vars(module) if name.startswith("check_")}
+    assert set(ours) == public == {"check_settings", "check_tasks_backend", "check_token_cache"}
+    for check in ours.values():
+        assert "django_momo" in check.tags, check.__name__
+    assert "compatibility" in ours["check_settings"].tags
+    assert "caches" in ours["check_token_cache"].tags
+
+
+def test_run_checks_by_the_app_tag_runs_exactly_ours(settings):
+    from django.core.checks import run_checks as django_run_checks
+
+    configure(
+        settings,
+        {
+            "ug": {**good_mtn(), "TARGET_ENVIRONMENT": "mtnmars"},
+            "vn": {**good_momo(), "LANG": "fr"},
+        },
+        TYPO_SETTING=1,
+    )
+    messages = django_run_checks(tags=["django_momo"])
+    assert {"django_momo.E002", "django_momo.E006", "django_momo.E014"} <= {m.id for m in messages}
+    assert all(m.id and ID_RE.fullmatch(m.id) for m in messages)
+
+    def key(m):
+        return (m.id, m.msg, m.hint)
+
+    direct = [*check_settings(), *check_tasks_backend(), *check_token_cache()]
+    assert sorted(messages, key=key) == sorted(direct, key=key)
+
+
+def test_manage_py_check_with_the_app_tag(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    configure(settings, {"ug": {**good_mtn(), "TARGET_ENVIRONMENT": "mtnmars"}})
+    with pytest.raises(SystemCheckError, match=r"django_momo.E006.*TARGET_ENVIRONMENT"):
+        call_command("check", "--tag", "django_momo")
+
+
+def test_provider_problems_become_errors_and_warnings(settings):
+    configure(settings, {"ug": {**good_mtn(), "TARGET_ENVIRONMENT": "sandbox"}})
+    (warning,) = [m for m in run_checks() if m.id == "django_momo.W002"]
+    assert not warning.is_serious()
+    assert warning.msg == (
+        "DJANGO_MOMO[\"ACCOUNTS\"]['ug']: MTN's sandbox only accepts EUR, CURRENCY is 'UGX'."
+    )
+    assert warning.hint == 'Set "CURRENCY": "EUR" for the sandbox target environment.'
+    configure(settings, {"ug": {**good_mtn(), "CURRENCY": "XYZ"}})
+    (error,) = [m for m in run_checks() if m.id == "django_momo.E007"]
+    assert error.is_serious()  # the client refuses a currency whose minor units are unknown
+
+
+@pytest.mark.parametrize("host", ["shop.example.com:8443", "  ", "user@shop.example.com"])
+def test_callback_host_follows_the_provisioning_rule(settings, host):
+    configure(settings, {"ug": {**good_mtn(), "CALLBACK_HOST": host}})
+    assert "django_momo.E008" in momo_ids(run_checks())
+
+
+def test_callback_host_mismatch_message_is_unchanged(settings):
+    configure(settings, {"ug": {**good_mtn(), "CALLBACK_HOST": "Other.example.com"}})
+    (warning,) = [m for m in run_checks() if m.id == "django_momo.W004"]
+    assert warning.msg == (
+        "DJANGO_MOMO[\"ACCOUNTS\"]['ug'][\"CALLBACK_HOST\"] 'Other.example.com' differs from the "
+        "CALLBACK_BASE_URL host 'shop.example.com'."
+    )
+    configure(settings, {"ug": {**good_mtn(), "CALLBACK_HOST": "other.example.com"}},
+              CALLBACK_BASE_URL="not a url")  # fmt: skip
+    assert "django_momo.W004" not in momo_ids(run_checks())
+
+
+# -- MoMo's public key: the check parses it as the client does -------------------------------------
+
+
+def public_pem(private_key):
+    from cryptography.hazmat.primitives import serialization
+
+    return (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def bare_base64(pem, separator=""):
+    body = "".join(line for line in pem.splitlines() if "-----" not in line)
+    return separator.join(body[i : i + 64] for i in range(0, len(body), 64))
+
+
+def momo_keys():
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    pem = presets.momo_public_key_pem()
+    return {
+        "pem": pem,
+        "pem-crlf": pem.replace("\n", "\r\n"),
+        "bare": bare_base64(pem),
+        "bare-lines": bare_base64(pem, "\n"),
+        "bare-spaces": bare_base64(pem, " "),
+        # Non-breaking spaces, as pasted from a web page: the old check's own parser accepted
+        # this (str.split() removes them); the client refuses it.
+        "bare-nbsp": bare_base64(pem, "\u00a0"),
+        "not-a-key": "not a key",
+        "pem-junk": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+        "begin-no-dashes": "BEGIN " + bare_base64(pem),
+        "truncated": bare_base64(pem)[:-8],
+        "rsa-1024": public_pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)),
+        "ec": public_pem(ec.generate_private_key(ec.SECP256R1())),
+    }
+
+
+def client_refuses(public_key):
+    from django_momo.providers.base import ConfigurationError
+    from django_momo.providers.momo_vn import MomoCredentials, MomoDisbursementClient
+
+    credentials = MomoCredentials(
+        base_url="https://payment.momo.vn",
+        partner_code="MOMOX",
+        access_key="a",
+        secret_key="s",
+        public_key=public_key,
+    )
+    try:
+        client = MomoDisbursementClient(credentials)
+    except ConfigurationError:
+        return True
+    client.close()
+    return False
+
+
+def test_the_public_key_check_and_the_client_agree_on_every_key(settings):
+    keys = momo_keys()
+    verdicts = {}
+    for name, key in keys.items():
+        configure(settings, {"vn": {**good_momo(), "PUBLIC_KEY": key}})
+        refused_by_check = "django_momo.E013" in momo_ids(run_checks())
+        assert refused_by_check == client_refuses(key), name
+        verdicts[name] = refused_by_check
+    assert [name for name, refused in verdicts.items() if not refused] == [
+        "pem",
+        "pem-crlf",
+        "bare",
+        "bare-lines",
+        "bare-spaces",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key_name", "reason"),
+    [
+        ("not-a-key", "it cannot be parsed (Error)"),
+        ("ec", "it is not an RSA key"),
+        ("rsa-1024", "it has 1024 bits, MoMo uses 2048 or 4096"),
+    ],
+)
+def test_the_public_key_check_says_why(settings, key_name, reason):
+    configure(settings, {"vn": {**good_momo(), "PUBLIC_KEY": momo_keys()[key_name]}})
+    (error,) = [m for m in run_checks() if m.id == "django_momo.E013"]
+    assert error.msg == (
+        f"DJANGO_MOMO[\"ACCOUNTS\"]['vn']['PUBLIC_KEY'] is not a usable RSA public key: {reason}."
+    )
+
+
+def test_the_public_key_check_calls_the_clients_parser(settings, monkeypatch):
+    from django_momo.providers.momo_vn import crypto
+
+    seen = []
+
+    def refuse(text):
+        seen.append(text)
+        raise crypto.PublicKeyError("refused", reason="the client's parser said no")
+
+    monkeypatch.setattr(crypto, "load_public_key", refuse)
+    configure(settings, {"vn": good_momo()})
+    (error,) = [m for m in run_checks() if m.id == "django_momo.E013"]
+    assert error.msg.endswith(": the client's parser said no.")
+    assert seen == [good_momo()["PUBLIC_KEY"]]

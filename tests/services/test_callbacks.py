@@ -63,7 +63,7 @@ def test_ipn_settles_a_payout_whose_answer_was_lost(accounts):
     ("change", "field"),
     [
         ({"partner_code": "OTHER"}, "partnerCode"),
-        ({"request_id": "another-request"}, "requestId"),
+        ({"order_id": "another-order"}, "orderId"),
         ({"amount": Decimal(50_001)}, "amount"),
     ],
 )
@@ -77,10 +77,13 @@ def test_mismatching_ipn_changes_nothing(change, field):
     assert payout.status == "pending"
 
 
-def test_ipn_for_an_unknown_order():
+def test_ipn_for_an_unknown_request_id():
+    # An IPN is looked up once, by its (unique) requestId.
     payout = momo_payout()
     with pytest.raises(PaymentNotFound):
-        services.apply_momo_ipn(ipn_for(payout, order_id="nope"), actor="callback:1")
+        services.apply_momo_ipn(ipn_for(payout, request_id="nope"), actor="callback:1")
+    payout.refresh_from_db()
+    assert payout.status == "created"
 
 
 def test_failed_ipn(accounts):

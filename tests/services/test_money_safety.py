@@ -139,10 +139,18 @@ def test_resource_already_exist_means_booked_whatever_the_status():
 
 
 def lost_momo_payout(sandbox, external_id: str) -> Transfer:
-    """A MoMo payout booked by its first request, whose answer was lost: unknown."""
+    """A MoMo payout booked by its first request, whose answer was lost: unknown.
+
+    The send itself does not re-send (``HTTP_MAX_RETRIES=0``), so that the payout is left
+    unknown for the status checks under test.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
     sandbox.control.set_faults(lost_after_booking={"next": 1, "provider": "momo_vn"})
     payout = momo_payout(external_id, wallet=WALLET_OK)
-    unknown = services.send_transfer(payout.pk, actor="t")
+    with override_settings(DJANGO_MOMO={**settings.DJANGO_MOMO, "HTTP_MAX_RETRIES": 0}):
+        unknown = services.send_transfer(payout.pk, actor="t")
     assert unknown.status == S.UNKNOWN
     return unknown
 

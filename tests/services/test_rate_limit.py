@@ -8,7 +8,7 @@ from collections import Counter
 
 from django.core.cache import caches
 
-from django_momo.services.gateways import RateLimiter, SharedRateLimiter, status_limiter
+from django_momo.services.rate_limits import RateLimiter, SharedRateLimiter, status_limiter
 
 
 def test_two_processes_together_stay_under_the_cap():

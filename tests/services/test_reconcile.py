@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from django_momo import services
 from django_momo.models import Transfer
-from django_momo.services.gateways import RateLimiter
+from django_momo.services.rate_limits import RateLimiter
 
 from .conftest import MTN_REJECTED, mtn_transfer
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from django_momo import services, tasks
 from django_momo.models import FINAL_STATUSES, Transfer
-from django_momo.sandbox.mtn_payments import TEST_NUMBERS
+from django_momo.sandbox.mtn.payments import TEST_NUMBERS
 from django_momo.services.lifecycle import SENDING_GRACE
 
 pytestmark = [

@@ -14,14 +14,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_momo import services
-from django_momo.models import Collection, Payment, PaymentStatus, Refund, Transfer
+from django_momo.models import KINDS as PAYMENT_KINDS
+from django_momo.models import Payment, PaymentStatus
 from django_momo.services import access
 
-KINDS: dict[str, type[Payment]] = {
-    "transfer": Transfer,
-    "collection": Collection,
-    "refund": Refund,
-}
+KINDS: dict[str, type[Payment]] = {name: kind.model for name, kind in PAYMENT_KINDS.items()}
 OUTCOMES = (PaymentStatus.SUCCESSFUL.value, PaymentStatus.FAILED.value)
 # The service's field names, as this command's options.
 OPTIONS = {

@@ -5,14 +5,26 @@ encrypts and signs, returning the exact bytes to send; the caller stores them, t
 After a timeout or lost connection, ``send`` the same prepared request again (or ``resend`` the
 stored body): MoMo treats ``requestId`` as the idempotency key and answers with the original
 result, ``7000`` while it is still running, or ``40`` for a non-final earlier request.
+
+``send`` and ``resend`` do that themselves, up to the transport's ``max_retries`` times
+(``HTTP_MAX_RETRIES`` in the app), after a transient failure, per ``providers.http.should_retry``
+(shared with the MTN client). Read-only calls (``check_wallet``, ``get_balance``) are not
+repeated: MoMo keys them on ``requestId`` too and answers a repeat of a non-final answer with 40,
+so only a new request (a new ``requestId``, the caller's to choose) can ask again.
+
+Logged to ``django_momo.providers.momo_vn`` (never the access key, secret key, signature or the
+encrypted ``disbursementMethod``): each retry (requestId, orderId, attempt n of m, why, the
+wait), an answer that came after an unanswered attempt (ambiguous), "still processing" answers
+(7000, 40 ...) to a re-send, a refusal after an unanswered attempt, and the giving up.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +37,13 @@ from django_momo.providers.base import (
     TransientError,
     redact_mapping,
 )
-from django_momo.providers.http import HttpTransport
+from django_momo.providers.http import (
+    HttpTransport,
+    failure_reason,
+    may_have_landed,
+    redact_text,
+    should_retry,
+)
 from django_momo.providers.momo_vn import validation as check
 from django_momo.providers.momo_vn.config import MomoCredentials
 from django_momo.providers.momo_vn.crypto import encrypt_method, load_public_key
@@ -59,6 +77,8 @@ PROVIDER = "momo_vn"
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
 _HEADERS = {"Content-Type": "application/json; charset=UTF-8", "Accept": "application/json"}
 
+logger = logging.getLogger("django_momo.providers.momo_vn")
+
 
 def _dump(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -75,7 +95,10 @@ class MomoDisbursementClient:
         transport: HttpTransport | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         limits: PayoutLimits = DEFAULT_LIMITS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``transport`` (built with ``timeout`` when not given) sets ``max_retries``, the budget
+        of ``send``; ``sleep`` waits between attempts (tests pass a no-op, like MTN's)."""
         self.credentials = credentials
         self.limits = limits
         # Parsed once: loading a key costs far more than one encryption.
@@ -83,6 +106,7 @@ class MomoDisbursementClient:
         self._signer = Signer(credentials.secret_key)
         self._ipn = IpnVerifier(credentials)
         self.transport = transport or HttpTransport(provider=PROVIDER, timeout=timeout)
+        self._sleep = sleep
 
     def __repr__(self) -> str:
         return f"MomoDisbursementClient({self.credentials!r})"
@@ -246,30 +270,101 @@ class MomoDisbursementClient:
             reference=reference,
         )
 
-    def send(self, prepared: PreparedRequest, *, retries: int = 0) -> DisbursementResult:
+    def send(self, prepared: PreparedRequest, *, retries: int | None = None) -> DisbursementResult:
         """Send (or re-send, byte for byte) a prepared payout; transport trouble raises.
 
-        ``retries`` (at most the transport's ``max_retries``) re-sends the same bytes after a
-        transient failure (safe: MoMo keys on ``requestId``), with capped, jittered backoff. An
-        answer after a lost attempt comes back with ``ambiguous=True`` (an error likewise).
+        After a transient failure (timeout, lost connection, 5xx, an answer without a readable
+        ``resultCode`` or about another payout) the same bytes are sent again, which is safe:
+        MoMo keys on ``requestId``. ``retries`` is how many times: ``None`` for the transport's
+        ``max_retries`` (``HTTP_MAX_RETRIES``), an explicit number capped at it, 0 for one
+        attempt only. Waits are ``retry_delay``'s capped, jittered backoff. Once an attempt went
+        unanswered, the answer of a later one comes back with ``ambiguous=True`` and an error is
+        raised with ``ambiguous=True`` (a ``TransientError`` always is): that earlier attempt
+        may have been processed, so a "request refused" code now proves nothing.
         """
-        delays = iter(list(self.transport.backoff_delays())[:retries])
+        return self._send(prepared, retries, resending=False)
+
+    def _send(
+        self, prepared: PreparedRequest, retries: int | None, *, resending: bool
+    ) -> DisbursementResult:
+        if retries is not None and retries < 0:
+            raise ValueError("retries must be >= 0")
+        budget = self.transport.max_retries
+        if retries is not None:
+            budget = min(retries, budget)
+        where = f"MoMo pay {prepared.request_id} (order {prepared.order_id})"
         lost = False
+        attempt = 0
         while True:
+            attempt += 1
             try:
                 result = self._send_once(prepared)
-            except TransientError as exc:
-                lost = True
-                delay = next(delays, None)
-                if delay is None:
-                    exc.ambiguous = True
-                    raise
-                time.sleep(delay)
-                continue
             except ProviderError as exc:
+                lost = lost or may_have_landed(exc, creating=True)
+                if should_retry(
+                    attempt=attempt,
+                    max_retries=budget,
+                    error=exc,
+                    status=exc.http_status,
+                    creating=True,
+                    reference=prepared.request_id,
+                ):
+                    delay = self.transport.retry_delay(attempt)
+                    logger.warning(
+                        "%s: attempt %d of %d failed (%s); re-sending the same bytes in %.2f s",
+                        where,
+                        attempt,
+                        budget + 1,
+                        self._redact(failure_reason(exc)),
+                        delay,
+                    )
+                    self._sleep(delay)
+                    continue
                 exc.ambiguous = lost
+                if isinstance(exc, TransientError):
+                    logger.warning(
+                        "%s: giving up after %d attempt%s (%s): outcome unknown (ambiguous); "
+                        "re-send the stored body under the same requestId, never a new one",
+                        where,
+                        attempt,
+                        "" if attempt == 1 else "s",
+                        self._redact(failure_reason(exc)),
+                    )
+                elif lost:
+                    logger.warning(
+                        "%s: attempt %d failed (%s) after an earlier attempt went unanswered: "
+                        "outcome unknown (ambiguous), it may have been paid",
+                        where,
+                        attempt,
+                        self._redact(failure_reason(exc)),
+                    )
                 raise
+            self._log_answer(where, result, attempt, lost=lost, resending=resending)
             return dataclasses.replace(result, ambiguous=True) if lost else result
+
+    def _redact(self, text: str) -> str:
+        return redact_text(text, self.credentials.secrets)
+
+    def _log_answer(
+        self, where: str, result: DisbursementResult, attempt: int, *, lost: bool, resending: bool
+    ) -> None:
+        if lost:
+            logger.info(
+                "%s: attempt %d answered %d (%s) after an earlier attempt went unanswered: "
+                "marked ambiguous",
+                where,
+                attempt,
+                result.result_code,
+                result.outcome,
+            )
+        if (resending or attempt > 1) and lookup(result.result_code).kind is Kind.IN_PROGRESS:
+            logger.info(
+                "%s: the re-send answered %d (%s): the payout exists and is still processing; "
+                "its result comes by IPN or by a later re-send of the same body",
+                where,
+                result.result_code,
+                lookup(result.result_code).meaning,
+            )
 
     @sensitive_variables("response")
     def _send_once(self, prepared: PreparedRequest) -> DisbursementResult:
@@ -301,9 +396,12 @@ class MomoDisbursementClient:
             raw=redact_mapping(data),
         )
 
-    def resend(self, body: bytes | str) -> DisbursementResult:
-        """Re-send a stored payout body unchanged (same requestId, ciphertext and signature)."""
-        return self.send(PreparedRequest.from_body(body))
+    def resend(self, body: bytes | str, *, retries: int | None = None) -> DisbursementResult:
+        """Re-send a stored payout body unchanged (same requestId, ciphertext and signature).
+
+        ``retries`` as for ``send`` (``None``: the transport's ``max_retries``).
+        """
+        return self._send(PreparedRequest.from_body(body), retries, resending=True)
 
     def pay_to_wallet(self, **kwargs: Any) -> DisbursementResult:
         """``prepare_pay_to_wallet`` then ``send`` (use the two steps to store the body first)."""

@@ -1,4 +1,4 @@
-"""Credentials of one MoMo Vietnam merchant account."""
+"""MoMo Vietnam's hosts, currency, languages and retention, and one merchant's credentials."""
 
 from __future__ import annotations
 
@@ -6,6 +6,18 @@ from dataclasses import dataclass, field
 
 TEST_BASE_URL = "https://test-payment.momo.vn"
 PRODUCTION_BASE_URL = "https://payment.momo.vn"
+
+# MoMo pays out in Vietnamese dong only.
+CURRENCY = "VND"
+
+# The languages of MoMo's answers (``lang``), the default first.
+# ``validation.LANGS`` must hold the same values (a test compares them).
+LANGS: tuple[str, ...] = ("vi", "en")
+DEFAULT_LANG = LANGS[0]
+
+# MoMo keeps a requestId for at least 31 days (its idempotency document): a re-send under the
+# same requestId later than that could be processed as a new payout.
+REQUEST_ID_RETENTION_DAYS = 31
 
 
 @dataclass(frozen=True)

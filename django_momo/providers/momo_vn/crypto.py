@@ -22,9 +22,25 @@ PKCS1_V15_OVERHEAD = 11
 _PADDING = padding.PKCS1v15()
 
 
+class PublicKeyError(ConfigurationError):
+    """MoMo's public key cannot be used; ``reason`` says why, as a phrase for a settings check.
+
+    Neither the message nor the reason quotes the key's text: it may be a secret pasted by
+    mistake.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, provider="momo_vn")
+        self.reason = reason
+
+
 @sensitive_variables("text", "raw", "der")
 def load_public_key(text: str | bytes) -> rsa.RSAPublicKey:
-    """Parse MoMo's RSA public key given as PEM or as bare base64 DER SubjectPublicKeyInfo."""
+    """Parse MoMo's RSA public key given as PEM or as bare base64 DER SubjectPublicKeyInfo.
+
+    Raises ``PublicKeyError`` (a ``ConfigurationError``). The client parses its key here, and
+    the settings check (``public_key_problem``) too, so the two never disagree.
+    """
     raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text)
     try:
         if b"-----BEGIN" in raw:
@@ -32,19 +48,29 @@ def load_public_key(text: str | bytes) -> rsa.RSAPublicKey:
         else:
             der = base64.b64decode(b"".join(raw.split()), validate=True)
             key = load_der_public_key(der)
-    except (ValueError, TypeError, binascii.Error):
-        # The key is public, but its text is not echoed: it may be a pasted secret by mistake.
-        raise ConfigurationError(
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise PublicKeyError(
             "MoMo public key is neither a PEM nor a base64 DER SubjectPublicKeyInfo",
-            provider="momo_vn",
+            reason=f"it cannot be parsed ({type(exc).__name__})",
         ) from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise ConfigurationError("MoMo public key is not an RSA key", provider="momo_vn")
+        raise PublicKeyError("MoMo public key is not an RSA key", reason="it is not an RSA key")
     if key.key_size < 2048:
-        raise ConfigurationError(
-            f"MoMo public key has {key.key_size} bits; MoMo issues 2048 or 4096", provider="momo_vn"
+        raise PublicKeyError(
+            f"MoMo public key has {key.key_size} bits; MoMo issues 2048 or 4096",
+            reason=f"it has {key.key_size} bits, MoMo uses 2048 or 4096",
         )
     return key
+
+
+@sensitive_variables("text")
+def public_key_problem(text: str | bytes) -> str | None:
+    """Why ``load_public_key`` refuses ``text`` (e.g. ``"it is not an RSA key"``), or ``None``."""
+    try:
+        load_public_key(text)
+    except PublicKeyError as exc:
+        return exc.reason
+    return None
 
 
 # The receiver's wallet, bank account or card number and personal id travel in ``method``.

@@ -13,14 +13,24 @@ Retry policy, the part that keeps money safe:
   ``ambiguous=True``: the first attempt may have booked it.
 * One 401 that is a token problem (not an APIM subscription-key refusal) refreshes the token
   once and repeats the call with the same reference.
+
+Which failures are repeated, and after how long, is ``providers.http.should_retry`` /
+``retry_delay`` (shared with the MoMo client); ``HttpTransport.max_retries`` is the budget.
+
+Logged to ``django_momo.providers.mtn`` (never a key, token or ``Authorization`` header): each
+retry (operation, reference, attempt n of m, why, the wait), each token fetched (product and
+expiry), a refused token, a 409 "already booked under this reference", a refusal after an
+unanswered attempt, and the giving up when the retries run out.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -37,7 +47,15 @@ from django_momo.providers.base import (
     TokenStore,
     TransientError,
 )
-from django_momo.providers.http import HttpTransport, redact_text
+from django_momo.providers.http import MAX_RETRY_AFTER as MAX_RETRY_AFTER
+from django_momo.providers.http import (
+    HttpTransport,
+    failure_reason,
+    may_have_landed,
+    parse_retry_after,
+    redact_text,
+    should_retry,
+)
 from django_momo.providers.mtn import validation as v
 from django_momo.providers.mtn.config import (
     DEFAULT_TOKEN_REFRESH_MARGIN,
@@ -55,8 +73,7 @@ from django_momo.providers.mtn.results import Balance, BasicUserInfo, Transactio
 from django_momo.providers.mtn.tokens import AccessToken, TokenManager, token_cache_key
 from django_momo.providers.sensitive import sensitive_variables
 
-# Longest wait honoured from a 429's Retry-After before retrying a GET.
-MAX_RETRY_AFTER = 10.0
+logger = logging.getLogger("django_momo.providers.mtn")
 
 
 @sensitive_variables("password", "raw")
@@ -139,7 +156,7 @@ class MtnProductClient:
         """The cached access token, refreshed when it is due."""
         return self.tokens.get()
 
-    @sensitive_variables("headers", "data", "token")
+    @sensitive_variables("headers", "data", "token", "issued")
     def _fetch_token(self, margin: float) -> AccessToken:
         headers = {
             "Authorization": basic_auth(self.credentials.api_user, self.credentials.api_key),
@@ -164,7 +181,18 @@ class MtnProductClient:
                 provider=PROVIDER,
                 http_status=response.status_code,
             )
-        return AccessToken.issued(token, str(data.get("token_type", "")), expires_in, margin)
+        issued = AccessToken.issued(token, str(data.get("token_type", "")), expires_in, margin)
+        logger.info(
+            "MTN %s: access token fetched for API user %s (%s), expires in %d s at %s, "
+            "refreshed from %s",
+            self.product,
+            self.credentials.api_user,
+            self.target_environment,
+            issued.expires_in,
+            _utc(issued.expires_at),
+            _utc(issued.refresh_at),
+        )
+        return issued
 
     # --- the request loop -----------------------------------------------------------------------
 
@@ -193,18 +221,23 @@ class MtnProductClient:
         ok: tuple[int, ...] = (200,),
         creating: bool = False,
     ) -> requests.Response:
-        """Send, retrying transient failures (when ``retry``) and one token-problem 401.
+        """Send, retrying per ``should_retry`` (when ``retry``) and one token-problem 401.
 
-        For a ``creating`` call, an attempt without a usable answer (timeout, lost connection,
-        5xx) may have booked the payment. Once that happened, whatever a later attempt answers
-        short of 202/409 is raised with ``ambiguous=True``: the services then record the payment
-        as unknown and ask its status under the same reference, never as failed. A body with
+        Up to ``transport.max_retries`` repeats, each under the same reference with the same
+        bytes, after ``transport.retry_delay`` (a 429's ``Retry-After`` honoured). For a
+        ``creating`` call, an attempt without a usable answer (timeout, lost connection, 5xx)
+        may have booked the payment. Once that happened, whatever a later attempt answers short
+        of 202/409 is raised with ``ambiguous=True``: the services then record the payment as
+        unknown and ask its status under the same reference, never as failed. A body with
         ``RESOURCE_ALREADY_EXIST`` means booked, whatever its HTTP status.
         """
-        delays = self.transport.backoff_delays()
+        max_retries = self.transport.max_retries if retry else 0
+        where = _where(self.product, operation, reference)
+        attempt = 0  # attempts counted against max_retries (a token refresh is not one)
         refreshed = False
-        may_have_landed = False
+        may_have_booked = False
         while True:
+            attempt += 1
             sent_headers = dict(headers)
             token: AccessToken | None = None
             if bearer:
@@ -212,55 +245,114 @@ class MtnProductClient:
                     token = self.tokens.get()
                 except ProviderError as exc:
                     # No request left this time, but an earlier lost attempt may have booked it.
-                    exc.ambiguous = may_have_landed
+                    exc.ambiguous = may_have_booked
+                    if may_have_booked:
+                        self._log_refused_after_loss(where, attempt, exc)
                     raise
                 sent_headers["Authorization"] = f"Bearer {token.access_token}"
+            response: requests.Response | None = None
             try:
                 response = self.transport.send(
                     method, url, headers=sent_headers, data=data, reference=reference
                 )
-            except TransientError as exc:
-                may_have_landed = may_have_landed or creating
-                delay = next(delays, None) if retry else None
-                if delay is None:
-                    exc.ambiguous = may_have_landed
-                    raise
+            except ProviderError as exc:
+                error: ProviderError = exc
+            else:
+                status = response.status_code
+                if creating and is_already_booked(response):
+                    logger.info(
+                        "%s: HTTP %s RESOURCE_ALREADY_EXIST on attempt %d: "
+                        "already booked under this reference%s",
+                        where,
+                        status,
+                        attempt,
+                        " (an earlier attempt went unanswered)" if may_have_booked else "",
+                    )
+                    return response
+                if status in ok:
+                    return response
+                if (
+                    status == 401
+                    and token is not None
+                    and not refreshed
+                    and is_token_problem(response)
+                ):
+                    logger.info(
+                        "%s: access token refused (HTTP 401); fetching a new one and "
+                        "repeating under the same reference",
+                        where,
+                    )
+                    self.tokens.invalidate(token.access_token)
+                    refreshed = True
+                    attempt -= 1
+                    continue
+                error = error_from_response(
+                    response, operation=operation, reference=reference, secrets=self._secrets
+                )
+            may_have_booked = may_have_booked or may_have_landed(error, creating=creating)
+            if should_retry(
+                attempt=attempt,
+                max_retries=max_retries,
+                error=error,
+                status=error.http_status,
+                creating=creating,
+                reference=reference,
+            ):
+                retry_after = (
+                    parse_retry_after(response.headers.get("Retry-After"))
+                    if response is not None and isinstance(error, RateLimitedError)
+                    else None
+                )
+                delay = self.transport.retry_delay(attempt, retry_after)
+                logger.warning(
+                    "%s: attempt %d of %d failed (%s); retrying%s in %.2f s",
+                    where,
+                    attempt,
+                    max_retries + 1,
+                    self._redact(failure_reason(error)),
+                    " under the same reference" if creating else "",
+                    delay,
+                )
                 self._sleep(delay)
                 continue
-            except ProviderError as exc:
-                exc.ambiguous = may_have_landed
-                raise
-            status = response.status_code
-            if status in ok:
-                return response
-            if creating and is_already_booked(response):
-                return response
-            if status == 401 and token is not None and not refreshed and is_token_problem(response):
-                self.tokens.invalidate(token.access_token)
-                refreshed = True
-                continue
-            error = error_from_response(
-                response, operation=operation, reference=reference, secrets=self._secrets
-            )
-            if (
-                creating
-                and isinstance(error, TransientError)
-                and not isinstance(error, RateLimitedError)
-            ):
-                # A 5xx (or SERVICE_UNAVAILABLE ...) may come after the booking; a 429 comes
-                # from the gateway in front of MTN, so that attempt did not land.
-                may_have_landed = True
-            if isinstance(error, TransientError) and retry:
-                delay = next(delays, None)
-                if delay is not None:
-                    self._sleep(
-                        _retry_after(response, delay)
-                        if isinstance(error, RateLimitedError)
-                        else delay
-                    )
-                    continue
-            error.ambiguous = may_have_landed
+            error.ambiguous = may_have_booked
+            if isinstance(error, TransientError):
+                self._log_giving_up(where, attempt, error, may_have_booked)
+            elif may_have_booked:
+                self._log_refused_after_loss(where, attempt, error)
             raise error
+
+    def _redact(self, text: str) -> str:
+        return redact_text(text, self._secrets)
+
+    def _log_giving_up(
+        self,
+        where: str,
+        attempt: int,
+        error: ProviderError,
+        ambiguous: bool,
+    ) -> None:
+        logger.warning(
+            "%s: giving up after %d attempt%s (%s): %s",
+            where,
+            attempt,
+            "" if attempt == 1 else "s",
+            self._redact(failure_reason(error)),
+            "outcome unknown (ambiguous): it may have been booked; ask its status under the "
+            "same reference, never send it under a new one"
+            if ambiguous
+            else "no usable answer",
+        )
+
+    def _log_refused_after_loss(self, where: str, attempt: int, error: ProviderError) -> None:
+        logger.warning(
+            "%s: attempt %d failed (%s) after an earlier attempt went unanswered: "
+            "outcome unknown (ambiguous), it may have been booked; ask its status under the "
+            "same reference",
+            where,
+            attempt,
+            self._redact(failure_reason(error)),
+        )
 
     @sensitive_variables("headers")
     def _business_headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -449,11 +541,13 @@ class MtnProductClient:
         return bool(isinstance(data, dict) and data.get("result") is True)
 
 
-def _retry_after(response: requests.Response, default: float) -> float:
-    try:
-        return min(MAX_RETRY_AFTER, max(default, float(response.headers.get("Retry-After", ""))))
-    except ValueError:
-        return default
+def _where(product: str, operation: str, reference: str | None) -> str:
+    """What a log line is about: ``MTN disbursement transfer <X-Reference-Id>``."""
+    return f"MTN {product} {operation}" + (f" {reference}" if reference else "")
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
 def check_base_url(base_url: object) -> str:

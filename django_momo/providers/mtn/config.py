@@ -11,9 +11,12 @@ LEGACY_PRODUCTION_BASE_URL = "https://proxy.momoapi.mtn.com"
 
 PRODUCTS: tuple[str, ...] = ("collection", "disbursement", "remittance")
 
+# MTN's test installation (sandbox.momodeveloper.mtn.com) and its X-Target-Environment.
+SANDBOX_TARGET_ENVIRONMENT = "sandbox"
+
 # Every X-Target-Environment value MTN publishes, spelt exactly as MTN spells them.
 TARGET_ENVIRONMENTS: tuple[str, ...] = (
-    "sandbox",
+    SANDBOX_TARGET_ENVIRONMENT,
     "mtnuganda",
     "mtnghana",
     "mtnivorycoast",
@@ -35,6 +38,9 @@ SANDBOX_CURRENCY = "EUR"
 
 # Refresh a token this many seconds before it expires (MTN: 60-minute tokens, refresh 10 early).
 DEFAULT_TOKEN_REFRESH_MARGIN = 600.0
+
+# MTN caps status queries at 10 per second per subscription.
+STATUS_QUERIES_PER_SECOND = 10
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ IPN_URL = "http://127.0.0.1:9/momo/ipn/"  # nothing listens: deliveries are read
 
 @pytest.fixture
 def client(momo_sandbox: SandboxHandle) -> Iterator[MomoDisbursementClient]:
-    client = MomoDisbursementClient(make_credentials(momo_sandbox.base_url))
+    client = MomoDisbursementClient(make_credentials(momo_sandbox.base_url), sleep=lambda _: None)
     yield client
     client.close()
 
@@ -171,8 +171,9 @@ def test_lost_answer_is_resolved_by_resending_the_identical_body(
     stored = bytes(prepared.body)  # what the service layer keeps before sending
     momo_sandbox.control.set_faults(lost_after_booking={"next": 1, "provider": "momo_vn"})
     with pytest.raises(TransientError) as info:
-        client.send(prepared)
+        client.send(prepared, retries=0)
     assert info.value.reference == prepared.request_id
+    assert info.value.ambiguous
     result = client.resend(stored)
     assert result.outcome is Outcome.SUCCESSFUL
     again = client.send(prepared)
@@ -188,7 +189,7 @@ def test_server_error_before_booking_then_resend(
     prepared = client.prepare_pay_to_wallet(**wallet_kw(momo_sandbox))
     momo_sandbox.control.set_faults(error_before_booking={"next": 1, "provider": "momo_vn"})
     with pytest.raises(TransientError) as info:
-        client.send(prepared)
+        client.send(prepared, retries=0)
     assert info.value.http_status is not None
     assert info.value.http_status >= 500
     assert momo_entries(momo_sandbox) == []

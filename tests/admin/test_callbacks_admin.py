@@ -15,7 +15,14 @@ from django.urls import reverse
 from django_momo.admin.callbacks import CallbackAdmin
 from django_momo.models import Callback, CallbackVerdict, PaymentStatus, Transfer
 
-from .conftest import momo_config
+# The callback fixtures, shared with tests/callbacks (test parameters name them: F811).
+# ruff: noqa: F811
+from tests.callbacks.conftest import (  # noqa: F401 (fixtures)
+    make_transfer,
+    momo_config,
+    no_provider_settings,
+    signed_ipn,
+)
 
 pytestmark = pytest.mark.usefixtures("no_provider_settings")
 V = CallbackVerdict

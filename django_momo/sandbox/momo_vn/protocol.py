@@ -1,5 +1,9 @@
 """MoMo Vietnam half of the sandbox: single disbursement (verify, balance, pay) and query.
 
+This module routes the four paths, checks partner, fields and signature, and keeps the
+protocol's state; the operations are in ``disbursement.py`` and ``query.py``, the
+idempotency rules in ``replays.py``. The contract, as a client sees it:
+
 Provider paths (``POST``, JSON ``application/json; charset=UTF-8``):
 
 * ``/v2/gateway/api/disbursement/verify``: checkWallet; answers ``partnerCode, orderId, requestId,
@@ -83,64 +87,19 @@ import itertools
 from collections import Counter
 from typing import Any
 
-from . import presets
-from .app import Protocol, SandboxState
-from .ledger import body_digest
-from .momo_vn_checks import (
-    Rejection,
-    amount_present,
-    check_amount,
-    check_common,
-    check_order_group,
-    check_pay_texts,
-    check_request_type,
-    check_wallet_method,
-    parse_body,
-    require_text,
-)
-from .momo_vn_codes import (
-    PENDING_CODES,
-    http_status,
-    is_final,
-    ledger_status,
-    magic_verify_code,
-    message,
-)
-from .momo_vn_control import add_momo_arguments, handle_control
-from .momo_vn_crypto import DecryptionError, SandboxKeyPair, raw_string, signature_matches
-from .momo_vn_payouts import (
-    TAMPERS,
-    Payout,
-    Remembered,
-    encode_json,
-    fingerprint,
-    ipn_body,
-    now_ms,
-    pay_answer,
-    receiver_of,
-)
-from .web import DropConnection, Request, Response
+from .. import presets
+from ..frame.app import Protocol, SandboxState
+from ..frame.web import Request, Response
+from . import disbursement
+from .checks import Rejection, amount_present, check_common, parse_body, require_text
+from .codes import PENDING_CODES, http_status, ledger_status, message
+from .control import add_momo_arguments, handle_control
+from .crypto import DecryptionError, SandboxKeyPair, raw_string, signature_matches
+from .payouts import TAMPERS, Payout, Remembered, encode_json, ipn_body, now_ms, pay_answer
+from .query import query_order
+from .wire import JSON_TYPE, PATHS, PROVIDER, REQUIRED, answer
 
-PROVIDER = "momo_vn"
-PATHS = {
-    "/v2/gateway/api/disbursement/verify": "verify",
-    "/v2/gateway/api/disbursement/balance": "balance",
-    "/v2/gateway/api/disbursement/pay": "pay",
-    "/v2/gateway/api/query": "query",
-}
-REQUIRED = {
-    "verify": ("orderId", "requestId", "requestType", "disbursementMethod", "signature"),
-    "balance": ("orderId", "requestId", "signature"),
-    "pay": ("orderId", "requestId", "requestType", "disbursementMethod", "signature"),
-    "query": ("orderId", "requestId", "signature"),
-}
-JSON_TYPE = "application/json; charset=UTF-8"
 TRANS_ID_BASE = 3_000_000_000
-
-
-def answer(data: dict[str, Any], status: int) -> Response:
-    """A MoMo-style JSON response."""
-    return Response(status, encode_json(data), {}, JSON_TYPE)
 
 
 class MomoVnProtocol(Protocol):
@@ -155,7 +114,7 @@ class MomoVnProtocol(Protocol):
         self.partner_code = presets.MOMO_PARTNER_CODE
         self._access_key = presets.MOMO_ACCESS_KEY
         self._secret_key = presets.MOMO_SECRET_KEY
-        self._lock = state.ledger.lock
+        self.lock = state.ledger.lock
         self.reset()
 
     @classmethod
@@ -166,11 +125,11 @@ class MomoVnProtocol(Protocol):
     def reset(self) -> None:
         """Forget remembered requests, payouts, counters; restore balance and settings."""
         options = self.state.options
-        with self._lock:
+        with self.lock:
             # Keyed by (partnerCode, requestId) and (partnerCode, orderId).
             self.records: dict[tuple[str, str], Remembered] = {}
             self.orders: dict[tuple[str, str], Payout] = {}
-            self._trans_ids = itertools.count(TRANS_ID_BASE + 1)
+            self.trans_ids = itertools.count(TRANS_ID_BASE + 1)
             self.balance = int(options.get("momo_opening_balance") or presets.MOMO_OPENING_BALANCE)
             pending = options.get("momo_pending_seconds")
             self.pending_seconds = 2.0 if pending is None else float(pending)
@@ -194,17 +153,17 @@ class MomoVnProtocol(Protocol):
         if request.method != "POST":
             return Response.json({"error": "method not allowed"}, status=405)
         data: dict[str, Any] = {}
-        self._count(f"requests.{operation}")
+        self.count(f"requests.{operation}")
         try:
             data = parse_body(request.body)
             lang = self._begin(operation, data)
             if operation == "verify":
-                return self._verify(request, data, lang)
+                return disbursement.verify(self, request, data, lang)
             if operation == "balance":
-                return self._balance(request, data, lang)
+                return disbursement.balance(self, request, data, lang)
             if operation == "pay":
-                return self._pay(request, data, lang)
-            return self._query(data, lang)
+                return disbursement.pay(self, request, data, lang)
+            return query_order(self, data, lang)
         except Rejection as rejection:
             return self._reject(data, rejection)
 
@@ -218,7 +177,7 @@ class MomoVnProtocol(Protocol):
             amount_present(data)
             require_text(data, "extraData", "orderInfo", allow_empty=True)
         if not signature_matches(operation, data, self._access_key, self._secret_key):
-            self._count("bad_signatures")
+            self.count("bad_signatures")
             raw = raw_string(operation, data, "$accessKey")
             raise Rejection(
                 20,
@@ -229,14 +188,15 @@ class MomoVnProtocol(Protocol):
 
     def _reject(self, data: dict[str, Any], rejection: Rejection) -> Response:
         code = rejection.code
-        self._count(f"result.{code}")
+        self.count(f"result.{code}")
         lang = data.get("lang") if data.get("lang") in ("vi", "en") else "en"
-        body = self._base(data, code, str(lang))
+        body = self.base_body(data, code, str(lang))
         if rejection.sub_errors:
             body["subErrors"] = rejection.sub_errors
         return answer(body, http_status(code))
 
-    def _base(self, data: dict[str, Any], code: int, lang: str) -> dict[str, Any]:
+    def base_body(self, data: dict[str, Any], code: int, lang: str) -> dict[str, Any]:
+        """The common answer fields: the request's ids, ``responseTime``, message, resultCode."""
         body: dict[str, Any] = {}
         for name in ("partnerCode", "orderId", "requestId"):
             if isinstance(data.get(name), str):
@@ -244,164 +204,18 @@ class MomoVnProtocol(Protocol):
         body.update(responseTime=now_ms(), message=message(code, lang), resultCode=code)
         return body
 
-    def _decrypt(self, data: dict[str, Any]) -> dict[str, Any]:
+    def decrypt(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The decrypted ``disbursementMethod``; 20 when it does not decrypt to a JSON object."""
         try:
             return self.key.decrypt_json(data["disbursementMethod"])
         except DecryptionError as exc:
-            self._count("undecryptable")
+            self.count("undecryptable")
             raise Rejection(20, "disbursementMethod", str(exc)) from exc
-
-    def _replayed(
-        self, request: Request, data: dict[str, Any], operation: str, print_: str
-    ) -> Response | None:
-        """The answer to a re-used requestId, or ``None`` when it is new. Hold the lock."""
-        record = self.records.get((data["partnerCode"], data["requestId"]))
-        if record is None:
-            return None
-        digest = body_digest(request.body)
-        if digest != record.digest and print_ != record.fingerprint:
-            self._count("result.40")
-            self.state.ledger.note_violation(
-                "reference_reused_with_other_body",
-                provider=PROVIDER,
-                reference=data["requestId"],
-                account=data["partnerCode"],
-                operation=operation,
-                first_operation=record.operation,
-                first_body_digest=record.digest,
-                body_digest=digest,
-            )
-            return answer(self._base(data, 40, data["lang"]), http_status(40))
-        self._count("replays" if digest == record.digest else "replays_reencrypted")
-        payout = record.payout
-        if payout is not None and self.state.faults.check("replay_unknown", PROVIDER):
-            # The payout stays as it is: only this answer is lost in an "Unknown error".
-            self._count("faults.replay_unknown")
-            self._count("result.99")
-            return answer(self._base(data, 99, data["lang"]), http_status(99))
-        if payout is not None and payout.result_code in PENDING_CODES:
-            body = self._base(data, 7000, data["lang"])
-            body.update(amount=payout.amount, transId=payout.trans_id)
-            return answer(body, 422)
-        if not is_final(record.answer["resultCode"]):
-            # MoMo: only answers with "Final status: Yes" are given again.
-            self._count("result.40")
-            return answer(self._base(data, 40, data["lang"]), http_status(40))
-        return answer(record.answer, record.status)
-
-    def _remember(
-        self, request: Request, data: dict[str, Any], operation: str, print_: str,
-        body: dict[str, Any], status: int, payout: Payout | None = None,
-    ) -> None:  # fmt: skip
-        self.records[(data["partnerCode"], data["requestId"])] = Remembered(
-            operation, body_digest(request.body), print_, status, body, payout
-        )
-
-    def _verify(self, request: Request, data: dict[str, Any], lang: str) -> Response:
-        check_request_type(data, ("checkWallet",))
-        method = self._decrypt(data)
-        wallet_id = check_wallet_method(method, paying=False)
-        print_ = fingerprint("verify", data, method)
-        code = magic_verify_code(wallet_id)
-        with self._lock:
-            replay = self._replayed(request, data, "verify", print_)
-            if replay is not None:
-                return replay
-            self._count(f"result.{code}")
-            body = self._base(data, code, lang)
-            self._remember(request, data, "verify", print_, body, http_status(code))
-        return answer(body, http_status(code))
-
-    def _balance(self, request: Request, data: dict[str, Any], lang: str) -> Response:
-        check_order_group(data)
-        print_ = fingerprint("balance", data, None)
-        with self._lock:
-            replay = self._replayed(request, data, "balance", print_)
-            if replay is not None:
-                return replay
-            self._count("result.0")
-            body = self._base(data, 0, lang)
-            body.update(amount=self.balance, currency="VND")
-            self._remember(request, data, "balance", print_, body, 200)
-        return answer(body, 200)
-
-    def _pay(self, request: Request, data: dict[str, Any], lang: str) -> Response:
-        request_type = check_request_type(data, ("disburseToWallet", "disburseToBank"))
-        amount = check_amount(data["amount"], request_type)
-        ipn_url = check_pay_texts(data)
-        method = self._decrypt(data)
-        receiver = receiver_of(request_type, method)
-        code, operation = receiver.code, receiver.operation
-        print_ = fingerprint("pay", data, method)
-        partner, order_id, request_id = data["partnerCode"], data["orderId"], data["requestId"]
-        with self._lock:
-            replay = self._replayed(request, data, "pay", print_)
-            if replay is not None:
-                return replay
-            refused = (partner, order_id) in self.orders
-            if not refused and self.state.faults.check("refuse_order", PROVIDER):
-                self._count("faults.refuse_order")
-                refused = True
-            if refused:  # remembered: 41 is not final, so a re-send answers 40
-                self._count("result.41")
-                body = self._base(data, 41, lang)
-                self._remember(request, data, "pay", print_, body, http_status(41))
-                return answer(body, http_status(41))
-            if self.state.faults.check("error_before_booking", PROVIDER):
-                self._count("faults.error_before_booking")
-                return answer(self._base(data, 10, lang), 503)
-            if (code == 0 or code in PENDING_CODES) and amount > self.balance:
-                code = 1100
-            trans_id = next(self._trans_ids)
-            entry = self.state.ledger.book(
-                PROVIDER, operation, request_id,
-                account=partner, external_id=order_id, amount=str(amount), currency="VND",
-                party=receiver.party, status=ledger_status(code),
-                body_digest=body_digest(request.body),
-                reason=None if ledger_status(code) != "FAILED" else str(code),
-                financial_transaction_id=str(trans_id),
-                extra={"resultCode": code, "requestType": request_type},
-            )  # fmt: skip
-            payout = Payout(
-                partner, order_id, request_id, request_type, amount, data["orderInfo"] or "",
-                data["extraData"] or "", ipn_url, lang, trans_id, code, receiver.user_id, entry,
-            )  # fmt: skip
-            if ledger_status(code) != "FAILED":
-                self.balance -= amount
-            self.orders[(partner, order_id)] = payout
-            body = pay_answer(payout, self.balance)
-            self._remember(request, data, "pay", print_, body, 200, payout)
-            self._count(f"result.{code}")
-            if code not in PENDING_CODES:
-                self._send_ipn(payout)
-            elif code == 7000:
-                self.state.callbacks.call_later(
-                    self.pending_seconds, lambda: self._settle_quietly(payout)
-                )
-        if self.state.faults.check("lost_after_booking", PROVIDER):
-            self._count("faults.lost_after_booking")
-            raise DropConnection()
-        return answer(body, 200)
-
-    def _query(self, data: dict[str, Any], lang: str) -> Response:
-        if self.state.faults.check("status_error", PROVIDER):
-            self._count("faults.status_error")
-            return answer(self._base(data, 10, lang), 500)
-        with self._lock:
-            payout = self.orders.get((data["partnerCode"], data["orderId"]))
-            if payout is None:
-                raise Rejection(42, "orderId", "orderId is not found.")
-            body = self._base(data, payout.result_code, lang)
-            body.update(
-                extraData=payout.extra_data, amount=payout.amount, transId=payout.trans_id,
-                payType="", refundTrans=[], lastUpdated=payout.last_updated,
-            )  # fmt: skip
-        return answer(body, 200)
 
     # -- settling and IPNs ---------------------------------------------------------------------
     def settle(self, payout: Payout, code: int) -> bool:
         """Make a pending payout final with ``code`` and send its IPN; False if already final."""
-        with self._lock:
+        with self.lock:
             if payout.result_code not in PENDING_CODES:
                 return False
             if self.orders.get((payout.partner_code, payout.order_id)) is not payout:
@@ -419,19 +233,21 @@ class MomoVnProtocol(Protocol):
             if record is not None:
                 record.answer = pay_answer(payout, self.balance)
                 record.status = 200
-            self._count(f"settled.{code}")
-            self._send_ipn(payout)
+            self.count(f"settled.{code}")
+            self.send_ipn(payout)
         return True
 
-    def _settle_quietly(self, payout: Payout) -> None:
+    def settle_quietly(self, payout: Payout) -> None:
+        """Settle a 7000 payout to success (the scheduled callback after ``pending_seconds``)."""
         self.settle(payout, 0)
 
-    def _send_ipn(
+    def send_ipn(
         self, payout: Payout, tamper: str = "none", url: str | None = None, forged: bool = False
     ) -> bytes:
+        """Send the payout's signed IPN to its ``ipnUrl`` (or ``url``); returns the body sent."""
         # Forged IPNs skip the callback misbehaviour settings: a test asks for exactly one.
         body = encode_json(ipn_body(payout, self._access_key, self._secret_key, tamper))
-        self._count("ipn_forged" if forged else "ipn_sent")
+        self.count("ipn_forged" if forged else "ipn_sent")
         self.state.callbacks.send(
             url or payout.ipn_url, body=body, method="POST",
             headers={"Content-Type": JSON_TYPE}, provider=PROVIDER,
@@ -439,8 +255,9 @@ class MomoVnProtocol(Protocol):
         )  # fmt: skip
         return body
 
-    def _count(self, name: str) -> None:
-        with self._lock:
+    def count(self, name: str) -> None:
+        """Add one to the ``stats`` counter ``name``."""
+        with self.lock:
             self.stats[name] += 1
 
     # -- control API ---------------------------------------------------------------------------
@@ -450,12 +267,12 @@ class MomoVnProtocol(Protocol):
 
     def find_order(self, order_id: str) -> Payout | None:
         """The payout of the preset partner with this orderId."""
-        with self._lock:
+        with self.lock:
             return self.orders.get((self.partner_code, order_id))
 
     def forge_ipn(self, payout: Payout, tamper: str, url: str | None) -> bytes:
         """Send a (possibly tampered) IPN for ``payout``; returns the body sent."""
         if tamper not in TAMPERS:
             raise ValueError(f"tamper must be one of {', '.join(TAMPERS)}")
-        with self._lock:
-            return self._send_ipn(payout, tamper, url, forged=True)
+        with self.lock:
+            return self.send_ipn(payout, tamper, url, forged=True)

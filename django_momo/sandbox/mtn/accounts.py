@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import presets
+from .. import presets
 
 # Memory bounds: the oldest tokens / consent requests are forgotten first (a client holding one
 # of those gets a 401 and fetches a new one, as after a real expiry).

@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ledger import Entry
-from .momo_vn_checks import check_bank_method, check_wallet_method, mask
-from .momo_vn_codes import BANK_CODES, magic_pay_code, message
-from .momo_vn_crypto import SIGNED_FIELDS, sign, wire_text
+from ..frame.ledger import Entry
+from .checks import check_bank_method, check_wallet_method, mask
+from .codes import BANK_CODES, magic_pay_code, message
+from .crypto import SIGNED_FIELDS, sign, wire_text
 
 ORDER_TYPE = "momo_disbursement"
 TAMPERS = ("none", "signature", "amount", "missing_field")

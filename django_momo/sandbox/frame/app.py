@@ -8,7 +8,8 @@ Control API (JSON, under ``/_sandbox/``):
 * ``GET|POST /_sandbox/faults``: read or change fault injection (``{"replace": true, ...}`` resets
   the rest first); the kinds and their keys are listed in ``faults.py``.
 * ``GET|POST /_sandbox/callbacks``: the delivery log and the misbehaviour settings.
-* ``/_sandbox/<protocol>/...``: each protocol's own controls (see ``mtn.py`` and ``momo_vn.py``).
+* ``/_sandbox/<protocol>/...``: each protocol's own controls (see ``mtn/protocol.py`` and
+  ``momo_vn/protocol.py``).
 """
 
 from __future__ import annotations

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import requests
 
-from django_momo.sandbox.app import SandboxApp
 from django_momo.sandbox.cli import build_parser
 from django_momo.sandbox.control import SandboxHandle
-from django_momo.sandbox.faults import FAULT_KINDS
+from django_momo.sandbox.frame.app import SandboxApp
+from django_momo.sandbox.frame.faults import FAULT_KINDS
 
 from .mtn_driver import SUBSCRIPTION_DENIED, Mtn, Receiver, collect, mtn, payout, receiver
 from .test_momo_vn_sandbox import PAY, QUERY, VERIFY, encrypt, hmac_hex, pay_body, post, signed

@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from django_momo.sandbox.app import Protocol, SandboxApp
-from django_momo.sandbox.faults import Faults, FaultSpecError
-from django_momo.sandbox.ledger import Ledger
-from django_momo.sandbox.server import RunningSandbox, make_server
-from django_momo.sandbox.web import DropConnection, Request, Response
+from django_momo.sandbox.frame.app import Protocol, SandboxApp
+from django_momo.sandbox.frame.faults import Faults, FaultSpecError
+from django_momo.sandbox.frame.ledger import Ledger
+from django_momo.sandbox.frame.server import RunningSandbox, make_server
+from django_momo.sandbox.frame.web import DropConnection, Request, Response
 
 
 class EchoBooking(Protocol):

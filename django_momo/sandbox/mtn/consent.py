@@ -6,11 +6,11 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from . import mtn_wire as wire
-from .web import Request, Response
+from ..frame.web import Request, Response
+from . import wire
 
 if TYPE_CHECKING:
-    from .mtn import MtnProtocol
+    from .protocol import MtnProtocol
 
 CIBA_GRANT = "urn:openid:params:grant-type:ciba"
 LOGIN_HINT_RE = re.compile(r"^ID:([^/\s]+)/(MSISDN|EMAIL|PARTY_CODE|ALIAS)$", re.IGNORECASE)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import mtn_wire as wire
-from .app import SandboxState
-from .ledger import Entry, body_digest
-from .web import DropConnection, Response
+from ..frame.app import SandboxState
+from ..frame.ledger import Entry, body_digest
+from ..frame.web import DropConnection, Response
+from . import wire
 
 PENDING, SUCCESSFUL, FAILED = "PENDING", "SUCCESSFUL", "FAILED"
 

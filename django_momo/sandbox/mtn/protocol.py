@@ -93,14 +93,14 @@ import threading
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from . import mtn_wire as wire
-from .app import Protocol, SandboxState
-from .mtn_accounts import Accounts
-from .mtn_consent import Consent
-from .mtn_control import control
-from .mtn_payments import CREATE, FAILED, PENDING, STATUS, SUCCESSFUL, Payments
-from .presets import MTN_API_USER, MTN_SUBSCRIPTION_KEYS
-from .web import Request, Response
+from ..frame.app import Protocol, SandboxState
+from ..frame.web import Request, Response
+from ..presets import MTN_API_USER, MTN_SUBSCRIPTION_KEYS
+from . import wire
+from .accounts import Accounts
+from .consent import Consent
+from .control import control
+from .payments import CREATE, FAILED, PENDING, STATUS, SUCCESSFUL, Payments
 
 
 class MtnProtocol(Protocol):

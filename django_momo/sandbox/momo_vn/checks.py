@@ -13,7 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .momo_vn_codes import BANK_LIMITS, WALLET_LIMITS
+from .codes import BANK_LIMITS, WALLET_LIMITS
 
 ORDER_ID_RE = re.compile(r"^[0-9a-zA-Z]([-_.]*[0-9a-zA-Z]+)*$")
 WALLET_ID_RE = re.compile(r"^0\d{9,10}$")

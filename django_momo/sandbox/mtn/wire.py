@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .web import Response
+from ..frame.web import Response
 
 PRODUCTS = ("collection", "disbursement", "remittance")
 TARGET_ENVIRONMENT = "sandbox"

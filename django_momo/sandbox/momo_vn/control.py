@@ -1,4 +1,4 @@
-"""Control endpoints of the MoMo Vietnam sandbox (``/_sandbox/momo_vn/...``, see ``momo_vn.py``)."""
+"""Control endpoints of the MoMo Vietnam sandbox, ``/_sandbox/momo_vn/`` (see ``protocol.py``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from . import presets
-from .momo_vn_codes import FAILED_CODES, PENDING_CODES
-from .web import Request, Response
+from .. import presets
+from ..frame.web import Request, Response
+from .codes import FAILED_CODES, PENDING_CODES
 
 if TYPE_CHECKING:
-    from .momo_vn import MomoVnProtocol
+    from .protocol import MomoVnProtocol
 
 
 def _error(text: str, status: int = 400) -> Response:

@@ -1,17 +1,17 @@
-"""Control endpoints of the MTN sandbox, under ``/_sandbox/mtn/`` (documented in ``mtn.py``)."""
+"""Control endpoints of the MTN sandbox, under ``/_sandbox/mtn/`` (listed in ``protocol.py``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from . import mtn_wire as wire
-from .mtn_payments import FAILED, PENDING, SUCCESSFUL
-from .presets import MTN_API_USER
-from .web import Request, Response
+from ..frame.web import Request, Response
+from ..presets import MTN_API_USER
+from . import wire
+from .payments import FAILED, PENDING, SUCCESSFUL
 
 if TYPE_CHECKING:
-    from .mtn import MtnProtocol
+    from .protocol import MtnProtocol
 
 FORGEABLE = (PENDING, SUCCESSFUL, FAILED)
 # Run-time settings of ``/_sandbox/mtn/config`` and their defaults (the ``--mtn-*`` flags).

@@ -13,9 +13,8 @@ from django.utils import timezone
 from django_momo import tasks
 from django_momo.management.commands import momo_reconcile
 from django_momo.models import PaymentStatus, StatusChange, Transfer
-from django_momo.sandbox.mtn_payments import TEST_NUMBERS
-
-from .conftest import make_transfer
+from django_momo.sandbox.mtn.payments import TEST_NUMBERS
+from tests.tasks.conftest import make_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +74,7 @@ def test_nothing_due_is_a_quiet_success(due_now):
 
 
 def test_the_summary_counts_sent_flagged_and_needing_attention(due_now):
-    from django_momo.sandbox.mtn_payments import STUCK_PENDING_NUMBER
+    from django_momo.sandbox.mtn.payments import STUCK_PENDING_NUMBER
 
     # A payout whose enqueue was lost (not held, created ten minutes ago, never sent) ...
     lost = make_transfer("mtn", hold=False)
@@ -117,7 +116,7 @@ def test_account_limits_the_sweep_to_one_account(due_now):
 
 
 def test_a_stuck_payment_is_reported_still_pending(due_now):
-    from django_momo.sandbox.mtn_payments import STUCK_PENDING_NUMBER
+    from django_momo.sandbox.mtn.payments import STUCK_PENDING_NUMBER
 
     pending_transfers(1, party_id=STUCK_PENDING_NUMBER)
     assert "Checked 1: successful 0, failed 0, cancelled 0; still pending 1; errors 0." in run()

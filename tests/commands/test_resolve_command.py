@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from django_momo import services
 from django_momo.models import Attention, Collection, PaymentStatus, Refund, StatusChange, Transfer
-
-from .conftest import make_transfer
+from tests.tasks.conftest import make_transfer
 
 pytestmark = pytest.mark.django_db
 S = PaymentStatus

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from . import presets
+from .. import presets
 
 # Signed fields per operation, already in a-z order (MoMo's documented raw strings).
 SIGNED_FIELDS: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,17 @@
+"""Where providers report on a payment: ``CALLBACK_BASE_URL`` plus the adapter's path."""
+
+from __future__ import annotations
+
+from django_momo.conf import momo_settings
+from django_momo.models import Payment
+
+
+def callback_url(payment: Payment) -> str:
+    """Where the provider reports on ``payment`` ("" when no CALLBACK_BASE_URL is set)."""
+    from django_momo.services.adapters import adapter_for
+
+    base = str(momo_settings.CALLBACK_BASE_URL or "")
+    if not base:
+        return ""
+    base = base if base.endswith("/") else base + "/"
+    return base + adapter_for(payment.provider).callback_path(payment)
