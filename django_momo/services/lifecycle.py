@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from django_momo.models import (
     FINAL_STATUSES,
-    UNRESOLVED_STATUSES,
     Attention,
     Payment,
     PaymentStatus,
@@ -37,9 +36,6 @@ logger = logging.getLogger("django_momo")
 
 S = PaymentStatus
 P = TypeVar("P", bound=Payment)
-
-# Kept for importers: the statuses a status check may move a payment out of.
-UNRESOLVED = UNRESOLVED_STATUSES
 
 
 def release_for_sending(model: type[Payment], ids: list[int]) -> int:
@@ -119,4 +115,4 @@ def refresh_payment(model: type[P], pk: int, *, actor: str, now: datetime | None
         # Nothing learnt: a pending payment stays pending, and a young `sending` row stays
         # its sender's to settle (we only asked because a callback came).
         answer.status = ""
-    return apply_answer(model, payment, answer, actor=actor, allowed_from=UNRESOLVED, now=now)
+    return apply_answer(model, payment, answer, actor=actor, now=now)

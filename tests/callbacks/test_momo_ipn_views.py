@@ -203,3 +203,28 @@ def test_allow_list_refuses_a_correctly_signed_ipn_from_elsewhere(
     assert transfer.status == PaymentStatus.PENDING
     assert Callback.objects.get().verdict == V.FORBIDDEN_SOURCE
     assert post(client, signed_ipn(transfer), REMOTE_ADDR="118.69.210.244").status_code == 204
+
+
+def test_a_valid_ipn_looks_its_payout_up_once(
+    client: Client, make_transfer: Make, signed_ipn: Sign
+) -> None:
+    """One path: verified once, looked up once by its requestId, matched once, recorded once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    transfer = momo_transfer(make_transfer)
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, signed_ipn(transfer)).status_code == 204
+    table = Transfer._meta.db_table
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and f'FROM "{table}"' in q["sql"]
+        and ("reference" in q["sql"] or "order_id" in q["sql"])
+        and '"id" =' not in q["sql"]
+    ]
+    assert len(lookups) == 1, lookups
+    assert '"reference" =' in lookups[0]
+    assert Callback.objects.count() == 1
+    assert StatusChange.objects.filter(transfer=transfer).count() == 1

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django_momo import services, tasks
 from django_momo.models import FINAL_STATUSES, Transfer
 from django_momo.sandbox.mtn.payments import TEST_NUMBERS
-from django_momo.services.lifecycle import SENDING_GRACE
+from django_momo.services.transitions import SENDING_GRACE
 
 pytestmark = [
     pytest.mark.slow,
