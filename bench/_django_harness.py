@@ -40,9 +40,12 @@ def start_server(
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` (stopped at exit) and wait until ``ready_url`` answers at all."""
     proc = subprocess.Popen(
-        argv, cwd=ROOT, env={**(env or os.environ), "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        argv,
+        cwd=ROOT,
+        env={**(env or os.environ), "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     atexit.register(stop, [proc])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

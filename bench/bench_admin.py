@@ -37,13 +37,19 @@ def add_payouts(count: int, start: int, account: str) -> None:
     batch = 5000
     for offset in range(0, count, batch):
         Transfer.objects.bulk_create(
-            Transfer(account=account, provider=provider, operation=operation,
-                     party_type="MSISDN", party_id=f"2567{start + i:08d}",
-                     amount=Decimal("12.50") if account == "mtn" else Decimal(15000),
-                     currency=currency, external_id=f"bench-{start + i}",
-                     reference=f"bench-ref-{start + i}")
+            Transfer(
+                account=account,
+                provider=provider,
+                operation=operation,
+                party_type="MSISDN",
+                party_id=f"2567{start + i:08d}",
+                amount=Decimal("12.50") if account == "mtn" else Decimal(15000),
+                currency=currency,
+                external_id=f"bench-{start + i}",
+                reference=f"bench-ref-{start + i}",
+            )
             for i in range(offset, min(offset + batch, count))
-        )  # fmt: skip
+        )
 
 
 def analyze() -> None:
@@ -104,8 +110,12 @@ def main() -> None:
     # "Send" on every payout of the filtered list, selected across pages.
     url = CHANGELIST + "?account=mtn&status__exact=created"
     first = Transfer.objects.filter(account="mtn").values_list("pk", flat=True).first()
-    data = {"action": "send_transfers", "index": "0", "select_across": "1",
-            "_selected_action": [first]}  # fmt: skip
+    data = {
+        "action": "send_transfers",
+        "index": "0",
+        "select_across": "1",
+        "_selected_action": [first],
+    }
     tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with override_settings(TASKS=tasks):
         started = time.perf_counter()

@@ -116,9 +116,17 @@ def start_gunicorn(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
 
     url = f"http://127.0.0.1:{free_port()}"
     argv = [
-        sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", url.removeprefix("http://"),
-        "--log-level", "warning", "bench.bench_api:application",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        url.removeprefix("http://"),
+        "--log-level",
+        "warning",
+        "bench.bench_api:application",
+    ]
     proc = start_server(argv, f"{url}/momo/api/accounts/", env={**env, SERVE_FLAG: "1"})
     return url, proc
 
@@ -184,17 +192,21 @@ def main() -> None:
 
     def payout(n: int, hold: bool) -> dict[str, Any]:
         return {
-            "account": "mtn", "operation": "mtn.disbursement.transfer",
-            "party_id": f"4673{n % 10**8:08d}", "amount": "12.50",
-            "external_id": f"{run_id}-{'h' if hold else 's'}-{n}", "hold": hold,
-        }  # fmt: skip
+            "account": "mtn",
+            "operation": "mtn.disbursement.transfer",
+            "party_id": f"4673{n % 10**8:08d}",
+            "amount": "12.50",
+            "external_id": f"{run_id}-{'h' if hold else 's'}-{n}",
+            "hold": hold,
+        }
 
     def create(hold: bool) -> Request:
         def call(session: Any, n: int) -> Any:
             return session.post(
-                f"{api}/transfers/", json=payout(n, hold),
+                f"{api}/transfers/",
+                json=payout(n, hold),
                 headers={"Idempotency-Key": f"{run_id}-{hold}-{n}"},
-            )  # fmt: skip
+            )
 
         return call
 

@@ -114,9 +114,17 @@ def main() -> None:
 
     url = f"http://127.0.0.1:{free_port()}"
     argv = [
-        sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", url.removeprefix("http://"),
-        "--log-level", "warning", "bench.bench_api_keys:application",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        url.removeprefix("http://"),
+        "--log-level",
+        "warning",
+        "bench.bench_api_keys:application",
+    ]
     start_server(argv, url + NOAUTH, env={**env, SERVE_FLAG: "1"})
 
     basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()

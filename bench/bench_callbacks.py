@@ -51,26 +51,50 @@ def seed() -> tuple[list[str], list[bytes]]:
 
     common = {"status": PaymentStatus.PENDING, "party_type": "MSISDN", "currency": "EUR"}
     mtn = Transfer.objects.bulk_create(
-        Transfer(account="mtn", provider="mtn", operation="mtn.disbursement.transfer",
-                 party_id="46733123459", amount=Decimal("10.00"), external_id=f"bench-mtn-{n}",
-                 reference=f"bench-mtn-{n}", **common)
+        Transfer(
+            account="mtn",
+            provider="mtn",
+            operation="mtn.disbursement.transfer",
+            party_id="46733123459",
+            amount=Decimal("10.00"),
+            external_id=f"bench-mtn-{n}",
+            reference=f"bench-mtn-{n}",
+            **common,
+        )
         for n in range(MTN_PAYOUTS)
-    )  # fmt: skip
+    )
     momo = Transfer.objects.bulk_create(
-        Transfer(account="momo", provider="momo_vn", operation="momo_vn.pay_wallet",
-                 party_type="MOMO_WALLET", party_id="0917003003", amount=Decimal(50000),
-                 currency="VND", external_id=f"bench-momo-{n}", reference=f"bench-req-{n}",
-                 order_id=f"bench-order-{n}", status=PaymentStatus.SUCCESSFUL)
+        Transfer(
+            account="momo",
+            provider="momo_vn",
+            operation="momo_vn.pay_wallet",
+            party_type="MOMO_WALLET",
+            party_id="0917003003",
+            amount=Decimal(50000),
+            currency="VND",
+            external_id=f"bench-momo-{n}",
+            reference=f"bench-req-{n}",
+            order_id=f"bench-order-{n}",
+            status=PaymentStatus.SUCCESSFUL,
+        )
         for n in range(MOMO_PAYOUTS)
-    )  # fmt: skip
+    )
     ipns = []
     for n, transfer in enumerate(momo):
         body = {
-            "partnerCode": presets.MOMO_PARTNER_CODE, "orderId": transfer.order_id,
-            "requestId": transfer.reference, "amount": 50000, "orderInfo": "", "partnerUserId": "",
-            "orderType": "momo_disbursement", "transId": 4_000_000_000 + n, "resultCode": 0,
-            "message": "Thành công.", "responseTime": 1_700_000_000_000 + n, "extraData": "",
-        }  # fmt: skip
+            "partnerCode": presets.MOMO_PARTNER_CODE,
+            "orderId": transfer.order_id,
+            "requestId": transfer.reference,
+            "amount": 50000,
+            "orderInfo": "",
+            "partnerUserId": "",
+            "orderType": "momo_disbursement",
+            "transId": 4_000_000_000 + n,
+            "resultCode": 0,
+            "message": "Thành công.",
+            "responseTime": 1_700_000_000_000 + n,
+            "extraData": "",
+        }
         body["signature"] = sign("ipn", body, presets.MOMO_ACCESS_KEY, presets.MOMO_SECRET_KEY)
         ipns.append(json.dumps(body, ensure_ascii=False).encode())
     return [t.callback_token for t in mtn], ipns
@@ -79,9 +103,17 @@ def seed() -> tuple[list[str], list[bytes]]:
 def start_gunicorn(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
     url = f"http://127.0.0.1:{free_port()}"
     argv = [
-        sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", url.removeprefix("http://"),
-        "--log-level", "warning", "django.core.wsgi:get_wsgi_application()",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        url.removeprefix("http://"),
+        "--log-level",
+        "warning",
+        "django.core.wsgi:get_wsgi_application()",
+    ]
     settings_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.callbacks_settings"}
     return url, start_server(argv, f"{url}/bare/x/", env=settings_env, method="POST")
 
@@ -166,13 +198,17 @@ def main() -> None:
     base = results["bare"]["rps"]
     print(f"gunicorn 2 sync workers, {args.clients} client threads, {args.seconds:.0f} s per phase")
     for name, r in results.items():
-        print(f"{name:5} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
-              f"  p99 {r['p99_ms']:6.2f} ms  ratio {r['rps'] / base:5.2f}"
-              f"  ({r['count']:.0f} requests)")  # fmt: skip
+        print(
+            f"{name:5} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
+            f"  p99 {r['p99_ms']:6.2f} ms  ratio {r['rps'] / base:5.2f}"
+            f"  ({r['count']:.0f} requests)"
+        )
     print(f"callbacks stored: {stored} (every callback request, warm-up included)")
     worst = min(results["mtn"]["rps"], results["momo"]["rps"]) / base
-    print(f"ratio (worst callback kind / bare): {worst:.2f}  goal >= 0.5  "
-          f"{'OK' if worst >= 0.5 else 'BELOW GOAL'}")  # fmt: skip
+    print(
+        f"ratio (worst callback kind / bare): {worst:.2f}  goal >= 0.5  "
+        f"{'OK' if worst >= 0.5 else 'BELOW GOAL'}"
+    )
     os.environ.pop("DJANGO_SETTINGS_MODULE", None)
 
 

@@ -39,10 +39,15 @@ def bare_loop(base_url: str, n: int) -> float:
     common = {"Ocp-Apim-Subscription-Key": key, "User-Agent": user_agent()}
     resp = session.post(
         f"{base_url}/disbursement/token/",
-        headers={**common, "Authorization": f"Basic {basic}", "X-Target-Environment": "sandbox",
-                 "Content-Length": "0"},
-        data=b"", timeout=(5, 30),
-    )  # fmt: skip
+        headers={
+            **common,
+            "Authorization": f"Basic {basic}",
+            "X-Target-Environment": "sandbox",
+            "Content-Length": "0",
+        },
+        data=b"",
+        timeout=(5, 30),
+    )
     resp.raise_for_status()
     headers = {
         **common,
@@ -53,15 +58,19 @@ def bare_loop(base_url: str, n: int) -> float:
     start = time.perf_counter()
     for i, ref in enumerate(refs):
         body = {
-            "amount": "1", "currency": "EUR", "externalId": f"bare-{i}",
+            "amount": "1",
+            "currency": "EUR",
+            "externalId": f"bare-{i}",
             "payee": {"partyIdType": "MSISDN", "partyId": PAYEE},
-            "payerMessage": "Benchmark payout", "payeeNote": "Benchmark payout",
-        }  # fmt: skip
+            "payerMessage": "Benchmark payout",
+            "payeeNote": "Benchmark payout",
+        }
         r = session.post(
             f"{base_url}/disbursement/v1_0/transfer",
             headers={**headers, "X-Reference-Id": ref, "Content-Type": "application/json"},
-            data=json.dumps(body, separators=(",", ":")).encode(), timeout=(5, 30),
-        )  # fmt: skip
+            data=json.dumps(body, separators=(",", ":")).encode(),
+            timeout=(5, 30),
+        )
         assert r.status_code == 202, r.text
     for ref in refs:
         r = session.get(
@@ -78,9 +87,14 @@ def client_loop(client: DisbursementClient, n: int) -> float:
     start = time.perf_counter()
     for i, ref in enumerate(refs):
         sub = client.transfer(
-            ref, amount=Decimal("1"), payee=PAYEE, external_id=f"client-{i}",
-            payer_message="Benchmark payout", payee_note="Benchmark payout", currency="EUR",
-        )  # fmt: skip
+            ref,
+            amount=Decimal("1"),
+            payee=PAYEE,
+            external_id=f"client-{i}",
+            payer_message="Benchmark payout",
+            payee_note="Benchmark payout",
+            currency="EUR",
+        )
         assert sub.http_status == 202
     for ref in refs:
         assert client.get_transfer_status(ref).raw_status

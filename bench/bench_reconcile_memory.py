@@ -73,8 +73,11 @@ def sweep(env: dict[str, str]) -> tuple[float, float, str]:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "django", "momo_reconcile", "--no-progress"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert proc.stdout is not None
     output = proc.stdout.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)

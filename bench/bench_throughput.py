@@ -44,15 +44,23 @@ def create_payouts(n: int, tag: str) -> list[int]:
     for i in range(n):
         if i % 2:
             t, _ = services.create_transfer(
-                account="momo", operation="momo_vn.pay_wallet", party_id=f"091{i:07d}",
-                party_name="NGUYEN VAN A", amount=Decimal(10_000), external_id=f"{tag}-{i}",
+                account="momo",
+                operation="momo_vn.pay_wallet",
+                party_id=f"091{i:07d}",
+                party_name="NGUYEN VAN A",
+                amount=Decimal(10_000),
+                external_id=f"{tag}-{i}",
                 actor="command:bench",
-            )  # fmt: skip
+            )
         else:
             t, _ = services.create_transfer(
-                account="mtn", operation="mtn.disbursement.transfer", party_id=f"2567{i:08d}",
-                amount=Decimal("1.00"), external_id=f"{tag}-{i}", actor="command:bench",
-            )  # fmt: skip
+                account="mtn",
+                operation="mtn.disbursement.transfer",
+                party_id=f"2567{i:08d}",
+                amount=Decimal("1.00"),
+                external_id=f"{tag}-{i}",
+                actor="command:bench",
+            )
         ids.append(t.pk)
     return ids
 
@@ -78,8 +86,10 @@ def run_workers(workers: int, payouts: int, env: dict[str, str]) -> float:
             )
             while unsent.exists():
                 if any(p.poll() is not None for p in procs):
-                    raise SystemExit("a worker died:\n" + "\n".join(
-                        f.read_text() for f in Path(logs).glob("*.log")))  # fmt: skip
+                    raise SystemExit(
+                        "a worker died:\n"
+                        + "\n".join(f.read_text() for f in Path(logs).glob("*.log"))
+                    )
                 time.sleep(0.02)
             elapsed = time.perf_counter() - start
         finally:
@@ -100,9 +110,15 @@ def queries_per_payout() -> dict[str, int]:
         with CaptureQueriesContext(connection) as enqueue:
             send_transfer_task.enqueue(pk)
         worker = Worker(
-            queue_names=["default"], interval=0, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=1, worker_id="bench-queries", excluded_queue_names=[],
-        )  # fmt: skip
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=1,
+            worker_id="bench-queries",
+            excluded_queue_names=[],
+        )
         with CaptureQueriesContext(connection) as task:
             worker.run()
         counts[provider] = len(enqueue) + len(task)

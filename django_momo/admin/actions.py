@@ -72,9 +72,13 @@ def report(
         suffix = _(" (and %(count)d more)") % {"count": more} if more > 0 else ""
         messages.error(
             request,
-            ngettext("%(count)d failed: %(list)s%(more)s", "%(count)d failed: %(list)s%(more)s",
-                     len(failures)) % {"count": len(failures), "list": listed, "more": suffix},
-        )  # fmt: skip
+            ngettext(
+                "%(count)d failed: %(list)s%(more)s",
+                "%(count)d failed: %(list)s%(more)s",
+                len(failures),
+            )
+            % {"count": len(failures), "list": listed, "more": suffix},
+        )
     if not (done or failures or skipped):
         messages.info(request, _("Nothing to do."))
 
@@ -145,42 +149,70 @@ def _send_texts(model: type[Any]) -> dict[str, Any]:
     if model is Transfer:
         return {
             "title": _("Send payouts"),
-            "summary": _("{count} payouts will be sent to their providers. Money leaves the "
-                         "account."),
-            "skipped_text": _("{count} selected payouts are not in 'created' and will be "
-                              "skipped."),
+            "summary": _(
+                "{count} payouts will be sent to their providers. Money leaves the account."
+            ),
+            "skipped_text": _("{count} selected payouts are not in 'created' and will be skipped."),
             "submit_label": _("Yes, send them"),
-            "done": lambda n: ngettext("%(n)d payout queued for sending.",
-                                       "%(n)d payouts queued for sending.", n) % {"n": n},
-            "gone": lambda n: ngettext("%(n)d payout skipped: no longer in 'created'.",
-                                       "%(n)d payouts skipped: no longer in 'created'.", n)
-            % {"n": n},
-        }  # fmt: skip
+            "done": lambda n: (
+                ngettext("%(n)d payout queued for sending.", "%(n)d payouts queued for sending.", n)
+                % {"n": n}
+            ),
+            "gone": lambda n: (
+                ngettext(
+                    "%(n)d payout skipped: no longer in 'created'.",
+                    "%(n)d payouts skipped: no longer in 'created'.",
+                    n,
+                )
+                % {"n": n}
+            ),
+        }
     if model is Collection:
         return {
             "title": _("Send collection requests"),
-            "summary": _("{count} collection requests will be sent; each payer is asked to "
-                         "approve the payment."),
-            "skipped_text": _("{count} selected collections are not in 'created' and will be "
-                              "skipped."),
+            "summary": _(
+                "{count} collection requests will be sent; each payer is asked to "
+                "approve the payment."
+            ),
+            "skipped_text": _(
+                "{count} selected collections are not in 'created' and will be skipped."
+            ),
             "submit_label": _("Yes, send them"),
-            "done": lambda n: ngettext("%(n)d collection queued for sending.",
-                                       "%(n)d collections queued for sending.", n) % {"n": n},
-            "gone": lambda n: ngettext("%(n)d collection skipped: no longer in 'created'.",
-                                       "%(n)d collections skipped: no longer in 'created'.", n)
-            % {"n": n},
-        }  # fmt: skip
+            "done": lambda n: (
+                ngettext(
+                    "%(n)d collection queued for sending.",
+                    "%(n)d collections queued for sending.",
+                    n,
+                )
+                % {"n": n}
+            ),
+            "gone": lambda n: (
+                ngettext(
+                    "%(n)d collection skipped: no longer in 'created'.",
+                    "%(n)d collections skipped: no longer in 'created'.",
+                    n,
+                )
+                % {"n": n}
+            ),
+        }
     return {
         "title": _("Send refunds"),
         "summary": _("{count} refunds will be sent to the provider. Money leaves the account."),
         "skipped_text": _("{count} selected refunds are not in 'created' and will be skipped."),
         "submit_label": _("Yes, send them"),
-        "done": lambda n: ngettext("%(n)d refund queued for sending.",
-                                   "%(n)d refunds queued for sending.", n) % {"n": n},
-        "gone": lambda n: ngettext("%(n)d refund skipped: no longer in 'created'.",
-                                   "%(n)d refunds skipped: no longer in 'created'.", n)
-        % {"n": n},
-    }  # fmt: skip
+        "done": lambda n: (
+            ngettext("%(n)d refund queued for sending.", "%(n)d refunds queued for sending.", n)
+            % {"n": n}
+        ),
+        "gone": lambda n: (
+            ngettext(
+                "%(n)d refund skipped: no longer in 'created'.",
+                "%(n)d refunds skipped: no longer in 'created'.",
+                n,
+            )
+            % {"n": n}
+        ),
+    }
 
 
 def _send(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], action: str) -> Any:
@@ -207,31 +239,37 @@ def _cancel_texts(model: type[Any]) -> dict[str, Any]:
     if model is Transfer:
         return {
             "title": _("Cancel payouts"),
-            "summary": _("{count} payouts will be cancelled; they can never be sent "
-                         "afterwards."),
-            "skipped_text": _("{count} selected payouts were already sent or are final: "
-                              "skipped."),
-            "done": lambda n: ngettext("%(n)d payout cancelled.", "%(n)d payouts cancelled.", n)
-            % {"n": n},
-        }  # fmt: skip
+            "summary": _("{count} payouts will be cancelled; they can never be sent afterwards."),
+            "skipped_text": _("{count} selected payouts were already sent or are final: skipped."),
+            "done": lambda n: (
+                ngettext("%(n)d payout cancelled.", "%(n)d payouts cancelled.", n) % {"n": n}
+            ),
+        }
     if model is Collection:
         return {
             "title": _("Cancel collections"),
-            "summary": _("{count} collections will be cancelled; they can never be sent "
-                         "afterwards."),
-            "skipped_text": _("{count} selected collections were already sent or are final: "
-                              "skipped."),
-            "done": lambda n: ngettext("%(n)d collection cancelled.",
-                                       "%(n)d collections cancelled.", n) % {"n": n},
-        }  # fmt: skip
+            "summary": _(
+                "{count} collections will be cancelled; they can never be sent afterwards."
+            ),
+            "skipped_text": _(
+                "{count} selected collections were already sent or are final: skipped."
+            ),
+            "done": lambda n: (
+                ngettext("%(n)d collection cancelled.", "%(n)d collections cancelled.", n)
+                % {"n": n}
+            ),
+        }
     return {
         "title": _("Cancel refunds"),
-        "summary": _("{count} refunds will be cancelled; they can never be sent afterwards, "
-                     "and their amounts may be refunded again."),
+        "summary": _(
+            "{count} refunds will be cancelled; they can never be sent afterwards, "
+            "and their amounts may be refunded again."
+        ),
         "skipped_text": _("{count} selected refunds were already sent or are final: skipped."),
-        "done": lambda n: ngettext("%(n)d refund cancelled.", "%(n)d refunds cancelled.", n)
-        % {"n": n},
-    }  # fmt: skip
+        "done": lambda n: (
+            ngettext("%(n)d refund cancelled.", "%(n)d refunds cancelled.", n) % {"n": n}
+        ),
+    }
 
 
 _CANCEL_SERVICES: dict[type[Any], Callable[..., Any]] = {
@@ -249,15 +287,22 @@ def _cancel(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], acti
     done_text = texts.pop("done")
 
     def gone_text(n: int) -> str:
-        return ngettext("%(n)d skipped: not in 'created'.",
-                        "%(n)d skipped: not in 'created'.", n) % {"n": n}  # fmt: skip
+        return ngettext(
+            "%(n)d skipped: not in 'created'.", "%(n)d skipped: not in 'created'.", n
+        ) % {"n": n}
 
     eligible = queryset.filter(status=S.CREATED)
     binding, form, response = confirm_first(
-        modeladmin, request, queryset, eligible, action, gone_text,
+        modeladmin,
+        request,
+        queryset,
+        eligible,
+        action,
+        gone_text,
         form=lambda b: CancelForm(request.POST if b.confirmed else None),
-        submit_label=_("Yes, cancel them"), **texts,
-    )  # fmt: skip
+        submit_label=_("Yes, cancel them"),
+        **texts,
+    )
     if binding is None:
         return response
     actor, reason = actor_of(request), form.cleaned_data["reason"]
@@ -266,9 +311,13 @@ def _cancel(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], acti
         binding.rows(eligible), lambda p: cancel(p.pk, actor=actor, reason=reason)
     )
     report(
-        request, len(done), done_text, failures,
-        skipped_after(binding, len(done) + len(failures)), gone_text,
-    )  # fmt: skip
+        request,
+        len(done),
+        done_text,
+        failures,
+        skipped_after(binding, len(done) + len(failures)),
+        gone_text,
+    )
     return None
 
 
@@ -278,22 +327,23 @@ def send_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any
     return _send(modeladmin, request, queryset, "send_transfers")
 
 
-@admin.action(description=gettext_lazy("Cancel selected payouts (before sending)"),
-              permissions=["cancel"])  # fmt: skip
+@admin.action(
+    description=gettext_lazy("Cancel selected payouts (before sending)"), permissions=["cancel"]
+)
 def cancel_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Cancel the selected payouts that were not sent yet."""
     return _cancel(modeladmin, request, queryset, "cancel_transfers")
 
 
-@admin.action(description=gettext_lazy("Send selected collection requests"),
-              permissions=["send"])  # fmt: skip
+@admin.action(description=gettext_lazy("Send selected collection requests"), permissions=["send"])
 def send_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Queue the selected held `created` collections for sending."""
     return _send(modeladmin, request, queryset, "send_collections")
 
 
-@admin.action(description=gettext_lazy("Cancel selected collections (before sending)"),
-              permissions=["cancel"])  # fmt: skip
+@admin.action(
+    description=gettext_lazy("Cancel selected collections (before sending)"), permissions=["cancel"]
+)
 def cancel_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Cancel the selected collections that were not sent yet."""
     return _cancel(modeladmin, request, queryset, "cancel_collections")
@@ -305,8 +355,9 @@ def send_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any])
     return _send(modeladmin, request, queryset, "send_refunds")
 
 
-@admin.action(description=gettext_lazy("Cancel selected refunds (before sending)"),
-              permissions=["cancel"])  # fmt: skip
+@admin.action(
+    description=gettext_lazy("Cancel selected refunds (before sending)"), permissions=["cancel"]
+)
 def cancel_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Cancel the selected refunds that were not sent yet; their amounts are freed."""
     return _cancel(modeladmin, request, queryset, "cancel_refunds")
@@ -320,16 +371,24 @@ def _refresh(
     eligible = queryset.filter(status__in=IN_FLIGHT)
 
     def gone_text(n: int) -> str:
-        return ngettext("%(n)d skipped: created or already final.",
-                        "%(n)d skipped: created or already final.", n) % {"n": n}  # fmt: skip
+        return ngettext(
+            "%(n)d skipped: created or already final.",
+            "%(n)d skipped: created or already final.",
+            n,
+        ) % {"n": n}
 
     binding, _form, response = confirm_first(
-        modeladmin, request, queryset, eligible, action, gone_text,
+        modeladmin,
+        request,
+        queryset,
+        eligible,
+        action,
+        gone_text,
         title=_("Refresh status"),
         summary=_("The provider will be asked about {count} %(noun)s.") % {"noun": noun},
         skipped_text=_("{count} selected are created or final and will be skipped."),
         submit_label=_("Yes, ask the provider"),
-    )  # fmt: skip
+    )
     if binding is None:
         return response
     count = 0
@@ -337,38 +396,40 @@ def _refresh(
         tasks.enqueue_refresh(payment)
         count += 1
     report(
-        request, count,
-        lambda n: ngettext("%(n)d status check queued.", "%(n)d status checks queued.", n)
-        % {"n": n},
-        [], skipped_after(binding, count), gone_text,
-    )  # fmt: skip
+        request,
+        count,
+        lambda n: (
+            ngettext("%(n)d status check queued.", "%(n)d status checks queued.", n) % {"n": n}
+        ),
+        [],
+        skipped_after(binding, count),
+        gone_text,
+    )
     return None
 
 
-@admin.action(description=gettext_lazy("Refresh status from the provider"),
-              permissions=["refresh"])  # fmt: skip
+@admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
 def refresh_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected payouts that are in flight."""
     return _refresh(modeladmin, request, queryset, _("payouts"), "refresh_transfers")
 
 
-@admin.action(description=gettext_lazy("Refresh status from the provider"),
-              permissions=["refresh"])  # fmt: skip
+@admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
 def refresh_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected collections that are in flight."""
     return _refresh(modeladmin, request, queryset, _("collections"), "refresh_collections")
 
 
-@admin.action(description=gettext_lazy("Refresh status from the provider"),
-              permissions=["refresh"])  # fmt: skip
+@admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
 def refresh_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected refunds that are in flight."""
     return _refresh(modeladmin, request, queryset, _("refunds"), "refresh_refunds")
 
 
 # -- retry and refund ------------------------------------------------------------------------------
-@admin.action(description=gettext_lazy("Retry failed payouts as new payouts"),
-              permissions=["retry"])  # fmt: skip
+@admin.action(
+    description=gettext_lazy("Retry failed payouts as new payouts"), permissions=["retry"]
+)
 def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Create a new payout for each selected failed one (linked by ``retry_of``)."""
     require(modeladmin, request, "retry")
@@ -386,12 +447,20 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
     )
 
     def gone_text(n: int) -> str:
-        return ngettext("%(n)d skipped: not failed or retried already.",
-                        "%(n)d skipped: not failed or retried already.", n) % {"n": n}  # fmt: skip
+        return ngettext(
+            "%(n)d skipped: not failed or retried already.",
+            "%(n)d skipped: not failed or retried already.",
+            n,
+        ) % {"n": n}
 
     can_send = modeladmin.has_send_permission(request)
     binding, form, response = confirm_first(
-        modeladmin, request, queryset, eligible, "retry_transfers", gone_text,
+        modeladmin,
+        request,
+        queryset,
+        eligible,
+        "retry_transfers",
+        gone_text,
         # When the selection changed, the box is ticked again for what the page now shows.
         form=lambda b: RetryForm(
             request.POST if b.confirmed and not b.problem else None, can_send=can_send
@@ -401,7 +470,7 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
         skipped_text=_("{count} selected are not failed, or were retried already: skipped."),
         submit_label=_("Yes, create the new payouts"),
         warning=_("Each new payout pays the party again. Check that the first one failed."),
-    )  # fmt: skip
+    )
     if binding is None:
         return response
     actor, send_now = actor_of(request), can_send and form.cleaned_data.get("send_now")
@@ -414,11 +483,19 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
 
     done, failures = per_row(binding.rows(eligible), retry)
     report(
-        request, len(done),
-        lambda n: (ngettext("%(n)d new payout created", "%(n)d new payouts created", n)
-                   + (_(" and queued for sending.") if send_now else ".")) % {"n": n},
-        failures, skipped_after(binding, len(done) + len(failures)), gone_text,
-    )  # fmt: skip
+        request,
+        len(done),
+        lambda n: (
+            (
+                ngettext("%(n)d new payout created", "%(n)d new payouts created", n)
+                + (_(" and queued for sending.") if send_now else ".")
+            )
+            % {"n": n}
+        ),
+        failures,
+        skipped_after(binding, len(done) + len(failures)),
+        gone_text,
+    )
     return None
 
 
@@ -429,19 +506,29 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
     eligible = queryset.filter(status=S.SUCCESSFUL)
 
     def gone_text(n: int) -> str:
-        return ngettext("%(n)d skipped: not a successful collection.",
-                        "%(n)d skipped: not successful collections.", n) % {"n": n}  # fmt: skip
+        return ngettext(
+            "%(n)d skipped: not a successful collection.",
+            "%(n)d skipped: not successful collections.",
+            n,
+        ) % {"n": n}
 
     currencies = set(eligible.order_by().values_list("currency", flat=True).distinct()[:2])
     binding, form, response = confirm_first(
-        modeladmin, request, queryset, eligible, "refund_collections", gone_text,
+        modeladmin,
+        request,
+        queryset,
+        eligible,
+        "refund_collections",
+        gone_text,
         form=lambda b: RefundForm(request.POST if b.confirmed else None, currencies=currencies),
         title=_("Refund collections"),
-        summary=_("{count} collections will be refunded to the payer; money leaves the "
-                  "account. Leave the amount empty to refund all that remains."),
+        summary=_(
+            "{count} collections will be refunded to the payer; money leaves the "
+            "account. Leave the amount empty to refund all that remains."
+        ),
         skipped_text=_("{count} selected are not successful collections: skipped."),
         submit_label=_("Yes, refund"),
-    )  # fmt: skip
+    )
     if binding is None:
         return response
     actor, amount = actor_of(request), form.cleaned_data["amount"]
@@ -463,11 +550,20 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
 
     done, failures = per_row(binding.rows(eligible), refund)
     report(
-        request, len(done),
-        lambda n: ngettext("%(n)d refund created and queued for sending.",
-                           "%(n)d refunds created and queued for sending.", n) % {"n": n},
-        failures, skipped_after(binding, len(done) + len(failures)), gone_text,
-    )  # fmt: skip
+        request,
+        len(done),
+        lambda n: (
+            ngettext(
+                "%(n)d refund created and queued for sending.",
+                "%(n)d refunds created and queued for sending.",
+                n,
+            )
+            % {"n": n}
+        ),
+        failures,
+        skipped_after(binding, len(done) + len(failures)),
+        gone_text,
+    )
     return None
 
 
@@ -510,14 +606,20 @@ def _resolve(
                 "transaction id belongs to one payment)."
             )
         response = confirmation_page(
-            modeladmin, request, queryset, eligible, binding=binding, form=form,
+            modeladmin,
+            request,
+            queryset,
+            eligible,
+            binding=binding,
+            form=form,
             title=_("Resolve by hand"),
             summary=_("{count} %(noun)s will be resolved by hand.") % {"noun": noun},
-            skipped_text=_("{count} selected are not sending, pending or unknown and will be "
-                           "skipped."),
+            skipped_text=_(
+                "{count} selected are not sending, pending or unknown and will be skipped."
+            ),
             submit_label=_("Yes, resolve them"),
             warning=warning,
-        )  # fmt: skip
+        )
         # Listed one by one too: an operator settling money by hand sees what is left out.
         if response.context_data is not None:
             skipped = queryset.exclude(status__in=IN_FLIGHT).order_by("pk")
@@ -547,14 +649,26 @@ def _resolve(
             failures.append(f"{row.external_id}: {exc}")
     outcome = kwargs["outcome"]
     report(
-        request, len(done),
-        lambda n: (ngettext("%(n)d resolved by hand as successful.",
-                            "%(n)d resolved by hand as successful.", n)
-                   if outcome == S.SUCCESSFUL
-                   else ngettext("%(n)d resolved by hand as failed.",
-                                 "%(n)d resolved by hand as failed.", n)) % {"n": n},
-        failures, skipped_after(binding, len(done) + len(failures)), gone_text,
-    )  # fmt: skip
+        request,
+        len(done),
+        lambda n: (
+            (
+                ngettext(
+                    "%(n)d resolved by hand as successful.",
+                    "%(n)d resolved by hand as successful.",
+                    n,
+                )
+                if outcome == S.SUCCESSFUL
+                else ngettext(
+                    "%(n)d resolved by hand as failed.", "%(n)d resolved by hand as failed.", n
+                )
+            )
+            % {"n": n}
+        ),
+        failures,
+        skipped_after(binding, len(done) + len(failures)),
+        gone_text,
+    )
     return None
 
 

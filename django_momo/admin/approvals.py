@@ -45,19 +45,30 @@ def _decide(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], acti
     noun = model._meta.verbose_name_plural
 
     def gone_text(n: int) -> str:
-        return ngettext("%(n)d skipped: no longer awaiting approval.",
-                        "%(n)d skipped: no longer awaiting approval.", n) % {"n": n}  # fmt: skip
+        return ngettext(
+            "%(n)d skipped: no longer awaiting approval.",
+            "%(n)d skipped: no longer awaiting approval.",
+            n,
+        ) % {"n": n}
 
     eligible = queryset.filter(status=PaymentStatus.CREATED, approvals_required__gt=0)
     binding, form, response = confirm_first(
-        modeladmin, request, queryset, eligible, action, gone_text,
+        modeladmin,
+        request,
+        queryset,
+        eligible,
+        action,
+        gone_text,
         form=lambda b: DecisionForm(request.POST if b.confirmed else None),
         title=_("Approve or reject %(noun)s") % {"noun": noun},
-        summary=_("{count} %(noun)s await approval. You approve exactly these amounts and "
-                  "payees; any later change voids your approval.") % {"noun": noun},
+        summary=_(
+            "{count} %(noun)s await approval. You approve exactly these amounts and "
+            "payees; any later change voids your approval."
+        )
+        % {"noun": noun},
         skipped_text=_("{count} selected do not await approval: skipped."),
         submit_label=_("Record my decision"),
-    )  # fmt: skip
+    )
     if binding is None:
         return response
     decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
@@ -77,21 +88,27 @@ def _decide(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], acti
         }
 
     report(
-        request, len(done), done_text, failures,
-        skipped_after(binding, len(done) + len(failures)), gone_text,
-    )  # fmt: skip
+        request,
+        len(done),
+        done_text,
+        failures,
+        skipped_after(binding, len(done) + len(failures)),
+        gone_text,
+    )
     return None
 
 
-@admin.action(description=gettext_lazy("Approve or reject (maker-checker)"),
-              permissions=["approve"])  # fmt: skip
+@admin.action(
+    description=gettext_lazy("Approve or reject (maker-checker)"), permissions=["approve"]
+)
 def decide_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Record the operator's approval or rejection of the selected payouts."""
     return _decide(modeladmin, request, queryset, "decide_transfers")
 
 
-@admin.action(description=gettext_lazy("Approve or reject (maker-checker)"),
-              permissions=["approve"])  # fmt: skip
+@admin.action(
+    description=gettext_lazy("Approve or reject (maker-checker)"), permissions=["approve"]
+)
 def decide_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Record the operator's approval or rejection of the selected refunds."""
     return _decide(modeladmin, request, queryset, "decide_refunds")

@@ -88,10 +88,13 @@ class Snapshot:
 
     def display_totals(self) -> list[dict[str, Any]]:
         return [
-            {"currency": currency, "count": count,
-             "total": display_amount(Decimal(total), currency)}
+            {
+                "currency": currency,
+                "count": count,
+                "total": display_amount(Decimal(total), currency),
+            }
             for currency, count, total in self.totals
-        ]  # fmt: skip
+        ]
 
 
 def plain(amount: Any) -> str:

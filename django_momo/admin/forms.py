@@ -57,32 +57,44 @@ class NewPayoutForm(forms.Form):
         ),
     )
     party_name = forms.CharField(
-        label=_("Name"), max_length=255, required=False,
+        label=_("Name"),
+        max_length=255,
+        required=False,
         help_text=_("The account holder's name (required for MoMo bank payouts)."),
-    )  # fmt: skip
+    )
     bank_code = forms.CharField(
-        label=_("Bank code"), max_length=32, required=False,
+        label=_("Bank code"),
+        max_length=32,
+        required=False,
         help_text=_("MoMo bank payouts only: the bank's code, e.g. VCB."),
-    )  # fmt: skip
+    )
     amount = forms.CharField(
-        label=_("Amount"), max_length=32, strip=False,
-        help_text=_("Plain digits with an optional '.', e.g. 1000 or 1000.50; no spaces or "
-                    "thousands separators."),
-    )  # fmt: skip
+        label=_("Amount"),
+        max_length=32,
+        strip=False,
+        help_text=_(
+            "Plain digits with an optional '.', e.g. 1000 or 1000.50; no spaces or "
+            "thousands separators."
+        ),
+    )
     currency = forms.CharField(
-        label=_("Currency"), max_length=3, required=False,
+        label=_("Currency"),
+        max_length=3,
+        required=False,
         help_text=_("Leave empty for the account's currency."),
-    )  # fmt: skip
+    )
     external_id = forms.CharField(
-        label=_("External id"), max_length=64,
+        label=_("External id"),
+        max_length=64,
         help_text=_("Your own reference; submitting the same one twice creates one payout."),
-    )  # fmt: skip
+    )
     message = forms.CharField(label=_("Message"), max_length=255, required=False)
     note = forms.CharField(label=_("Note to the payee"), max_length=160, required=False)
     send_now = forms.BooleanField(
-        label=_("Send now"), required=False,
+        label=_("Send now"),
+        required=False,
         help_text=_("Queue the payout for sending as soon as it is created."),
-    )  # fmt: skip
+    )
 
     # Fields of the service's InvalidRequest that have no field of their own here.
     FIELD_ALIASES = {
@@ -155,9 +167,12 @@ class RefundForm(forms.Form):
     """Full refund (no amount) or a given amount from each selected collection."""
 
     amount = forms.CharField(
-        label=_("Amount"), max_length=32, required=False, strip=False,
+        label=_("Amount"),
+        max_length=32,
+        required=False,
+        strip=False,
         help_text=_("Empty: refund all that remains of each collection."),
-    )  # fmt: skip
+    )
     note = forms.CharField(label=_("Note to the payer"), max_length=160, required=False)
     # Fixed when the page is rendered: a second submit of the same page reuses the refunds'
     # external ids and so creates nothing new.

@@ -133,9 +133,13 @@ class PaymentAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_display_links = ("created_at", "external_id")
     list_filter = (
-        "status", AttentionFilter, AccountFilter, "operation", CurrencyFilter,
+        "status",
+        AttentionFilter,
+        AccountFilter,
+        "operation",
+        CurrencyFilter,
         ("created_at", admin.DateFieldListFilter),
-    )  # fmt: skip
+    )
     search_fields = ["=external_id", "=reference", "party_id", "=provider_transaction_id"]
     list_select_related = ["created_by"]
     show_full_result_count = False
@@ -165,10 +169,11 @@ class PaymentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         # The rest of the fields are listed from the model, so a field added later shows up.
         rest = [
-            f.name for f in self.model._meta.concrete_fields
-            if f.name not in (*HEADLINE_FIELDS, *ATTENTION_FIELDS, *HIDDEN_FIELDS, "id", "status",
-                              "amount")
-        ]  # fmt: skip
+            f.name
+            for f in self.model._meta.concrete_fields
+            if f.name
+            not in (*HEADLINE_FIELDS, *ATTENTION_FIELDS, *HIDDEN_FIELDS, "id", "status", "amount")
+        ]
         attention: dict[str, Any] = {"fields": ATTENTION_FIELDS}
         if obj is None or not obj.attention:
             attention["classes"] = ("collapse",)  # open only on a payment that was flagged
@@ -304,8 +309,12 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     list_display = ("created_at", "payment_link", "from_status", "to_status", "actor", "reason")
     list_filter = ("to_status", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("actor", "=transfer__external_id", "=collection__external_id",
-                     "=refund__external_id")  # fmt: skip
+    search_fields = (
+        "actor",
+        "=transfer__external_id",
+        "=collection__external_id",
+        "=refund__external_id",
+    )
     list_select_related = ("transfer", "collection", "refund")
     show_full_result_count = False
     raw_id_fields = ("transfer", "collection", "refund")

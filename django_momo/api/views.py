@@ -302,9 +302,13 @@ class DecisionView(MomoApiView):
         form = s.DecisionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         decided = services.decide(
-            self.model, payment.pk, user=request.user, actor=actor(request),
-            decision=form.validated_data["decision"], note=form.validated_data["note"],
-        )  # fmt: skip
+            self.model,
+            payment.pk,
+            user=request.user,
+            actor=actor(request),
+            decision=form.validated_data["decision"],
+            note=form.validated_data["note"],
+        )
         return Response(self.serializer_class(decided).data)
 
 

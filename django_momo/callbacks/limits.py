@@ -84,5 +84,6 @@ def warn_once(source: str | None) -> None:
         logger.warning(
             "callback source %s reached its limit of %s refused requests a minute: answering "
             "429 and storing nothing from it until the minute ends",
-            source or "unknown", _limit(),
-        )  # fmt: skip
+            source or "unknown",
+            _limit(),
+        )

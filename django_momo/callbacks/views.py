@@ -98,10 +98,15 @@ def _log_refusal(callback: Callback, decision: Decision, known: bool) -> None:
     # that names nothing is most likely junk.
     level = logging.WARNING if known else logging.INFO
     logger.log(
-        level, "%s callback %s answered %s (%s): %s %s",
-        callback.provider, callback.pk, decision.status, decision.verdict, callback.method,
+        level,
+        "%s callback %s answered %s (%s): %s %s",
+        callback.provider,
+        callback.pk,
+        decision.status,
+        decision.verdict,
+        callback.method,
         callback.masked_path,
-    )  # fmt: skip
+    )
 
 
 def _refused(decision: Decision) -> bool:

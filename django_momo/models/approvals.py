@@ -16,17 +16,25 @@ class Approval(models.Model):
     """A checker's decision on a payout or refund, valid only while its digest still matches."""
 
     transfer = models.ForeignKey(
-        "django_momo.Transfer", on_delete=models.CASCADE, null=True, blank=True,
+        "django_momo.Transfer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="approvals",
-    )  # fmt: skip
+    )
     refund = models.ForeignKey(
-        "django_momo.Refund", on_delete=models.CASCADE, null=True, blank=True,
+        "django_momo.Refund",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="approvals",
-    )  # fmt: skip
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("checker"),
-    )  # fmt: skip
+    )
     decision = models.CharField(_("decision"), max_length=16, choices=ApprovalDecision.choices)
     # sha256 of the payment's money fields when the checker decided: any change voids it.
     digest = models.CharField(_("digest of the money fields"), max_length=64)

@@ -133,9 +133,12 @@ def decide(model: type[P], pk: int, *, user: Any, decision: str, note: str = "",
         try:
             with transaction.atomic():
                 Approval.objects.create(
-                    **{name: payment}, user=user, decision=decision,
-                    digest=money_digest(payment), note=note.strip(),
-                )  # fmt: skip
+                    **{name: payment},
+                    user=user,
+                    decision=decision,
+                    digest=money_digest(payment),
+                    note=note.strip(),
+                )
         except IntegrityError:
             raise InvalidTransition(
                 f"{user.get_username()} has already decided on {name} {pk}", status=S.CREATED
@@ -143,16 +146,22 @@ def decide(model: type[P], pk: int, *, user: Any, decision: str, note: str = "",
         who = f"user:{user.get_username()}"
         if decision == ApprovalDecision.REJECTED:
             transition(
-                model, pk, S.CANCELLED, actor=actor, reason=f"rejected by {who}: {note.strip()}",
+                model,
+                pk,
+                S.CANCELLED,
+                actor=actor,
+                reason=f"rejected by {who}: {note.strip()}",
                 allowed_from={S.CREATED},
-            )  # fmt: skip
+            )
         else:
             count = valid_approvals(payment)
             StatusChange.objects.create(
-                **{f"{name}_id": pk}, from_status=S.CREATED, to_status=S.CREATED,
+                **{f"{name}_id": pk},
+                from_status=S.CREATED,
+                to_status=S.CREATED,
                 reason=f"approved by {who} ({count} of {payment.approvals_required})"
                 + (f": {note.strip()}" if note.strip() else ""),
                 actor=actor[:128],
-            )  # fmt: skip
+            )
     logger.info("%s %s %s by %s", name, pk, decision, who)
     return model._default_manager.get(pk=pk)

@@ -34,9 +34,16 @@ def request_payment(
     ``hold=False``: the caller enqueues its send (a lost enqueue is found by the sweep).
     """
     fields = clean_payment(
-        account=account, operation=operation, choices=CollectionOperation, party_id=party_id,
-        amount=amount, external_id=external_id, currency=currency, message=message, note=note,
-    )  # fmt: skip
+        account=account,
+        operation=operation,
+        choices=CollectionOperation,
+        party_id=party_id,
+        amount=amount,
+        external_id=external_id,
+        currency=currency,
+        message=message,
+        note=note,
+    )
     if not isinstance(hold, bool):
         raise InvalidRequest("hold", "must be true or false")
     fields.update(created_by=created_by, held=hold)
@@ -61,9 +68,13 @@ def cancel_collection(collection_id: int, *, actor: str, reason: str = "") -> Co
     if collection.status == S.CANCELLED:
         return collection
     result = transition(
-        Collection, collection.pk, S.CANCELLED, actor=actor, reason=reason or "cancelled",
+        Collection,
+        collection.pk,
+        S.CANCELLED,
+        actor=actor,
+        reason=reason or "cancelled",
         allowed_from={S.CREATED},
-    )  # fmt: skip
+    )
     if not result.changed and result.payment.status != S.CANCELLED:
         raise InvalidTransition(
             f"collection {collection_id} is {result.payment.status}: only a created collection "

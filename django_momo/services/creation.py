@@ -62,9 +62,11 @@ def create_once(model: type[P], fields: dict[str, Any], *, actor: str) -> tuple[
             # One shop reference, one obligation: the claim is unique per account and booking
             # scope across every payment kind (an MTN refund books like a transfer).
             ExternalIdClaim.objects.create(
-                account=fields["account"], scope=scope, external_id=fields["external_id"],
+                account=fields["account"],
+                scope=scope,
+                external_id=fields["external_id"],
                 kind=kind,
-            )  # fmt: skip
+            )
             payment = model._default_manager.create(**fields)
             StatusChange.objects.create(
                 **{model._meta.model_name or "": payment},
@@ -88,7 +90,11 @@ def create_once(model: type[P], fields: dict[str, Any], *, actor: str) -> tuple[
         return _same_or_conflict(existing, fields), False
     logger.info(
         "%s %s created by %s: %s %s %s",
-        model._meta.model_name, payment.pk, actor, payment.operation, payment.amount,
+        model._meta.model_name,
+        payment.pk,
+        actor,
+        payment.operation,
+        payment.amount,
         payment.currency,
-    )  # fmt: skip
+    )
     return payment, True

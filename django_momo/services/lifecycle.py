@@ -72,9 +72,14 @@ def send_payment(model: type[P], pk: int, *, actor: str) -> P:
     # durable: the `sending` row must be committed before the request leaves.
     with transaction.atomic(durable=True):
         result = transition(
-            model, pk, S.SENDING, actor=actor, reason="send", allowed_from={S.CREATED},
+            model,
+            pk,
+            S.SENDING,
+            actor=actor,
+            reason="send",
+            allowed_from={S.CREATED},
             fields=fields,
-        )  # fmt: skip
+        )
     if not result.changed:
         logger.info("%s %s not sent: another worker sent it", model._meta.model_name, pk)
         return result.payment  # type: ignore[return-value]

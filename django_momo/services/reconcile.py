@@ -121,9 +121,15 @@ def reconcile(
     logger.info(
         "reconcile: %s checked, %s resolved %s, %s still pending, %s errors, %s unsent sent, "
         "%s newly flagged, %s need attention",
-        summary.checked, summary.resolved_total, summary.resolved, summary.still_pending,
-        summary.errors, summary.sent, summary.flagged, summary.needs_attention,
-    )  # fmt: skip
+        summary.checked,
+        summary.resolved_total,
+        summary.resolved,
+        summary.still_pending,
+        summary.errors,
+        summary.sent,
+        summary.flagged,
+        summary.needs_attention,
+    )
     if summary.needs_attention:
         logger.warning("reconcile: %s payments need an operator", summary.needs_attention)
     return summary
@@ -154,8 +160,9 @@ def _send_unsent(
         qs = qs.filter(account=account)
     name = model._meta.model_name
     for pk in list(qs.order_by("pk").values_list("pk", flat=True)[:1000]):
-        payment = _guarded(partial(send_payment, model, pk, actor=actor), f"sending {name} {pk}",
-                           summary)  # fmt: skip
+        payment = _guarded(
+            partial(send_payment, model, pk, actor=actor), f"sending {name} {pk}", summary
+        )
         if payment is not None and payment.status != PaymentStatus.CREATED:
             summary.sent += 1
             logger.warning(

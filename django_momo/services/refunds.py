@@ -140,9 +140,13 @@ def cancel_refund(refund_id: int, *, actor: str, reason: str = "") -> Refund:
     if refund.status == S.CANCELLED:
         return refund
     result = transition(
-        Refund, refund.pk, S.CANCELLED, actor=actor, reason=reason or "cancelled",
+        Refund,
+        refund.pk,
+        S.CANCELLED,
+        actor=actor,
+        reason=reason or "cancelled",
         allowed_from={S.CREATED},
-    )  # fmt: skip
+    )
     if not result.changed and result.payment.status != S.CANCELLED:
         raise InvalidTransition(
             f"refund {refund_id} is {result.payment.status}: only a created refund can be "

@@ -43,10 +43,19 @@ def create_transfer(
     reconcile sweep sends it. A held transfer waits for an explicit send.
     """
     fields = clean_payment(
-        account=account, operation=operation, choices=TransferOperation, party_id=party_id,
-        amount=amount, external_id=external_id, currency=currency, party_type=party_type,
-        party_name=party_name, bank_code=bank_code, message=message, note=note,
-    )  # fmt: skip
+        account=account,
+        operation=operation,
+        choices=TransferOperation,
+        party_id=party_id,
+        amount=amount,
+        external_id=external_id,
+        currency=currency,
+        party_type=party_type,
+        party_name=party_name,
+        bank_code=bank_code,
+        message=message,
+        note=note,
+    )
     if not isinstance(hold, bool):
         raise InvalidRequest("hold", "must be true or false")
     fields.update(created_by=created_by, held=hold, retry_of=retry_of)
@@ -72,9 +81,13 @@ def cancel_transfer(transfer_id: int, *, actor: str, reason: str = "") -> Transf
     if transfer.status == S.CANCELLED:
         return transfer
     result = transition(
-        Transfer, transfer.pk, S.CANCELLED, actor=actor, reason=reason or "cancelled",
+        Transfer,
+        transfer.pk,
+        S.CANCELLED,
+        actor=actor,
+        reason=reason or "cancelled",
         allowed_from={S.CREATED},
-    )  # fmt: skip
+    )
     if not result.changed and result.payment.status != S.CANCELLED:
         raise InvalidTransition(
             f"transfer {transfer_id} is {result.payment.status}: only a created transfer "

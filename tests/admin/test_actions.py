@@ -91,13 +91,27 @@ def test_send_of_many_selected_across_only_enqueues(
     admin_client: Client, dummy_backend: Any
 ) -> None:
     make_transfer("mtn")
-    bulk = [Transfer(account="mtn", provider="mtn", operation="mtn.disbursement.transfer",
-                     party_type="MSISDN", party_id=f"25670{i:07d}", amount=Decimal("1.00"),
-                     currency="EUR", external_id=f"bulk-{i}", reference=f"bulk-ref-{i}")
-            for i in range(1200)]  # fmt: skip
+    bulk = [
+        Transfer(
+            account="mtn",
+            provider="mtn",
+            operation="mtn.disbursement.transfer",
+            party_type="MSISDN",
+            party_id=f"25670{i:07d}",
+            amount=Decimal("1.00"),
+            currency="EUR",
+            external_id=f"bulk-{i}",
+            reference=f"bulk-ref-{i}",
+        )
+        for i in range(1200)
+    ]
     Transfer.objects.bulk_create(bulk)
-    data = {"action": "send_transfers", "index": "0", "select_across": "1",
-            "_selected_action": [bulk[0].pk or Transfer.objects.first().pk]}  # fmt: skip
+    data = {
+        "action": "send_transfers",
+        "index": "0",
+        "select_across": "1",
+        "_selected_action": [bulk[0].pk or Transfer.objects.first().pk],
+    }
     shown = admin_client.post(CHANGELIST, data)
     page = shown.content.decode()
     assert "1201 payouts will be sent" in page
@@ -131,8 +145,9 @@ def test_refresh_queries_in_flight_payouts(admin_client: Client, sandbox_account
 def test_cancel_reports_successes_and_skips(admin_client: Client) -> None:
     a, b = make_transfer("mtn"), make_transfer("mtn")
     force_status(b, S.PENDING)
-    response = confirm(admin_client, CHANGELIST, "cancel_transfers", [a.pk, b.pk],
-                       reason="wrong number")  # fmt: skip
+    response = confirm(
+        admin_client, CHANGELIST, "cancel_transfers", [a.pk, b.pk], reason="wrong number"
+    )
     assert response.status_code == 302
     msgs = [str(m) for m in admin_client.get(CHANGELIST).context["messages"]]
     assert "1 payout cancelled." in msgs
@@ -152,8 +167,9 @@ def test_retry_needs_explicit_confirmation_and_creates_one(admin_client: Client)
     assert "Tick this box to confirm the retry." in again.content.decode()
     assert not Transfer.objects.filter(retry_of=failed).exists()
     for _ in range(2):  # a double submit
-        response = submit(admin_client, CHANGELIST, "retry_transfers", [failed.pk], page,
-                          understood="on")  # fmt: skip
+        response = submit(
+            admin_client, CHANGELIST, "retry_transfers", [failed.pk], page, understood="on"
+        )
         assert response.status_code == 302
     retries = Transfer.objects.filter(retry_of=failed)
     assert retries.count() == 1
@@ -168,8 +184,9 @@ def test_retry_needs_explicit_confirmation_and_creates_one(admin_client: Client)
 def test_retry_and_send_now(admin_client: Client, sandbox_accounts: Any) -> None:
     failed = make_transfer("mtn")
     force_status(failed, S.FAILED)
-    confirm(admin_client, CHANGELIST, "retry_transfers", [failed.pk], understood="on",
-            send_now="on")  # fmt: skip
+    confirm(
+        admin_client, CHANGELIST, "retry_transfers", [failed.pk], understood="on", send_now="on"
+    )
     retry = Transfer.objects.get(retry_of=failed)
     assert retry.status in (S.PENDING, S.SUCCESSFUL)
     assert [e["external_id"] for e in bookings(sandbox_accounts)] == [retry.external_id]
@@ -183,8 +200,15 @@ def test_refund_full_and_double_submit(admin_client: Client, sandbox_accounts: A
     assert "40.00 EUR" in html
     nonce = page.context["form"]["nonce"].value()
     for _ in range(2):
-        response = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-                          page, nonce=nonce, amount="")  # fmt: skip
+        response = submit(
+            admin_client,
+            COLLECTIONS,
+            "refund_collections",
+            [collection.pk],
+            page,
+            nonce=nonce,
+            amount="",
+        )
         assert response.status_code == 302
     refund = Refund.objects.get(collection=collection)
     assert refund.amount == Decimal("40.00")
@@ -196,17 +220,31 @@ def test_refund_a_given_amount_is_validated(admin_client: Client, sandbox_accoun
     collection = successful_collection()
     args = {"nonce": "abc123"}
     shown = confirmation(admin_client, COLLECTIONS, "refund_collections", [collection.pk])
-    page = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk], shown,
-                  amount="1.234", **args)  # fmt: skip
+    page = submit(
+        admin_client,
+        COLLECTIONS,
+        "refund_collections",
+        [collection.pk],
+        shown,
+        amount="1.234",
+        **args,
+    )
     assert page.status_code == 200
     assert "EUR amounts have at most 2 decimal places" in page.content.decode()
-    response = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk], shown,
-                      amount="50", **args)  # fmt: skip
+    response = submit(
+        admin_client, COLLECTIONS, "refund_collections", [collection.pk], shown, amount="50", **args
+    )
     assert response.status_code == 302
     msgs = [str(m) for m in admin_client.get(COLLECTIONS).context["messages"]]
     assert any("1 failed" in m and "exceeds" in m for m in msgs), msgs
-    confirm(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-            amount="15.00", nonce="def456")  # fmt: skip
+    confirm(
+        admin_client,
+        COLLECTIONS,
+        "refund_collections",
+        [collection.pk],
+        amount="15.00",
+        nonce="def456",
+    )
     assert [r.amount for r in Refund.objects.filter(collection=collection)] == [Decimal("15.00")]
 
 

@@ -48,8 +48,7 @@ def test_a_rejection_needs_a_note_and_cancels(rule: Any, client: Client) -> None
     assert page.status_code == 200
     assert "Say why you reject them." in page.content.decode()
     assert Transfer.objects.get(pk=big.pk).status == "created"
-    confirm(client, CHANGELIST, "decide_transfers", [big.pk], decision="rejected",
-            note="duplicate")  # fmt: skip
+    confirm(client, CHANGELIST, "decide_transfers", [big.pk], decision="rejected", note="duplicate")
     assert Transfer.objects.get(pk=big.pk).status == "cancelled"
 
 

@@ -95,8 +95,10 @@ def test_the_filter_lists_exactly_the_flagged_rows(admin_client: Client) -> None
     created = make_transfer("mtn")
 
     assert listed(admin_client, CHANGELIST, attention="yes") == {
-        overdue.pk, mismatch.pk, stopped.pk
-    }  # fmt: skip
+        overdue.pk,
+        mismatch.pk,
+        stopped.pk,
+    }
     assert listed(admin_client, CHANGELIST, attention="overdue") == {overdue.pk}
     assert listed(admin_client, CHANGELIST, attention="mismatch") == {mismatch.pk}
     assert listed(admin_client, CHANGELIST, attention="stopped") == {stopped.pk}
@@ -183,8 +185,10 @@ def test_one_eligible_row_may_be_resolved_as_successful(resolver: Client) -> Non
     page = post_action(resolver, CHANGELIST, "resolve_transfers", [transfer.pk, done.pk])
     form = page.context["form"]
     assert [value for value, _label in form.fields["outcome"].choices] == [
-        "", "successful", "failed"
-    ]  # fmt: skip
+        "",
+        "successful",
+        "failed",
+    ]
     assert "provider_transaction_id" in form.fields
     assert "A successful outcome needs the transaction id" in page.content.decode()
 
@@ -194,9 +198,14 @@ def test_resolving_as_successful_writes_the_status_and_the_operator(resolver: Cl
     transfer = flagged(S.PENDING)
     done = in_status(S.FAILED)
     response = confirm(
-        resolver, CHANGELIST, "resolve_transfers", [transfer.pk, done.pk],
-        outcome="successful", note="on the statement of 3 May", provider_transaction_id="TX-991",
-    )  # fmt: skip
+        resolver,
+        CHANGELIST,
+        "resolve_transfers",
+        [transfer.pk, done.pk],
+        outcome="successful",
+        note="on the statement of 3 May",
+        provider_transaction_id="TX-991",
+    )
 
     assert response.status_code == 302
     msgs = messages_of(resolver.get(CHANGELIST))
@@ -217,9 +226,13 @@ def test_resolving_as_successful_writes_the_status_and_the_operator(resolver: Cl
 def test_resolving_several_as_failed(resolver: Client) -> None:
     rows = [in_status(S.SENDING), in_status(S.UNKNOWN, "momo")]
     response = confirm(
-        resolver, CHANGELIST, "resolve_transfers", [t.pk for t in rows],
-        outcome="failed", note="not on the statement",
-    )  # fmt: skip
+        resolver,
+        CHANGELIST,
+        "resolve_transfers",
+        [t.pk for t in rows],
+        outcome="failed",
+        note="not on the statement",
+    )
     assert response.status_code == 302
     assert "2 resolved by hand as failed." in messages_of(resolver.get(CHANGELIST))
     for row in rows:
@@ -233,14 +246,26 @@ def test_resolving_several_as_failed(resolver: Client) -> None:
 def test_collections_and_refunds_are_resolved_too(resolver: Client) -> None:
     collection = make_collection()
     force_status(collection, S.PENDING)
-    confirm(resolver, COLLECTIONS, "resolve_collections", [collection.pk],
-            outcome="failed", note="payer never approved")  # fmt: skip
+    confirm(
+        resolver,
+        COLLECTIONS,
+        "resolve_collections",
+        [collection.pk],
+        outcome="failed",
+        note="payer never approved",
+    )
     collection.refresh_from_db()
     assert collection.status == S.FAILED
     refund = made_refund(S.UNKNOWN)
-    confirm(resolver, REFUNDS, "resolve_refunds", [refund.pk],
-            outcome="successful", note="seen on the statement",
-            provider_transaction_id="RF-12")  # fmt: skip
+    confirm(
+        resolver,
+        REFUNDS,
+        "resolve_refunds",
+        [refund.pk],
+        outcome="successful",
+        note="seen on the statement",
+        provider_transaction_id="RF-12",
+    )
     refund.refresh_from_db()
     assert (refund.status, refund.provider_transaction_id) == (S.SUCCESSFUL, "RF-12")
     assert refund.status_changes.order_by("id").last().actor == "user:resolver"
@@ -257,8 +282,14 @@ def test_a_row_settled_meanwhile_is_a_failure_of_that_row(resolver: Client) -> N
 
     signals.transfer_failed.connect(settle_second)
     try:
-        confirm(resolver, CHANGELIST, "resolve_transfers", [first.pk, second.pk],
-                outcome="failed", note="not on the statement")  # fmt: skip
+        confirm(
+            resolver,
+            CHANGELIST,
+            "resolve_transfers",
+            [first.pk, second.pk],
+            outcome="failed",
+            note="not on the statement",
+        )
     finally:
         signals.transfer_failed.disconnect(settle_second)
     msgs = messages_of(resolver.get(CHANGELIST))
@@ -277,10 +308,13 @@ def test_a_row_settled_meanwhile_is_a_failure_of_that_row(resolver: Client) -> N
         ({"outcome": "", "note": "seen"}, "outcome", "This field is required."),
         ({"outcome": "refunded", "note": "seen"}, "outcome", "Select a valid choice."),
         # Refused by the service itself, shown under the field it names.
-        ({"outcome": "successful", "note": "seen", "provider_transaction_id": "TX 1"},
-         "provider_transaction_id", "no spaces"),
+        (
+            {"outcome": "successful", "note": "seen", "provider_transaction_id": "TX 1"},
+            "provider_transaction_id",
+            "no spaces",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_under_its_field(
     resolver: Client, data: dict[str, str], field: str, message: str
 ) -> None:
@@ -297,9 +331,14 @@ def test_successful_is_refused_for_several_payments(resolver: Client) -> None:
     rows = [in_status(S.PENDING), in_status(S.UNKNOWN)]
     before = snapshot(*rows)
     page = confirm(
-        resolver, CHANGELIST, "resolve_transfers", [t.pk for t in rows],
-        outcome="successful", note="seen", provider_transaction_id="TX-1",
-    )  # fmt: skip
+        resolver,
+        CHANGELIST,
+        "resolve_transfers",
+        [t.pk for t in rows],
+        outcome="successful",
+        note="seen",
+        provider_transaction_id="TX-1",
+    )
     assert page.status_code == 200
     assert "Only one payment at a time can be resolved as successful" in page.content.decode()
     assert snapshot(*rows) == before
@@ -313,8 +352,15 @@ def test_a_final_payment_is_not_resolved(resolver: Client) -> None:
     assert "0 payouts will be resolved by hand." in html
     assert 'id="momo-confirm-form"' not in html
     # A forged confirmation (the page offers none) is refused: the page again, nothing done.
-    response = post_action(resolver, CHANGELIST, "resolve_transfers", [t.pk for t in rows],
-                           confirm="yes", outcome="failed", note="forced")  # fmt: skip
+    response = post_action(
+        resolver,
+        CHANGELIST,
+        "resolve_transfers",
+        [t.pk for t in rows],
+        confirm="yes",
+        outcome="failed",
+        note="forced",
+    )
     assert response.status_code == 200
     assert "nothing was done" in response.context["problem"]
     assert snapshot(*rows) == before
@@ -329,16 +375,25 @@ def test_without_permission_the_action_is_hidden_and_refused(
     html = client.get(CHANGELIST).content.decode()
     assert 'value="refresh_transfers"' in html
     assert 'value="resolve_transfers"' not in html
-    response = post_action(client, CHANGELIST, "resolve_transfers", [transfer.pk], confirm="yes",
-                           outcome="failed", note="forged")  # fmt: skip
+    response = post_action(
+        client,
+        CHANGELIST,
+        "resolve_transfers",
+        [transfer.pk],
+        confirm="yes",
+        outcome="failed",
+        note="forged",
+    )
     assert response.status_code in (200, 302)
     assert snapshot(transfer) == before
     # Called directly (a custom admin that forgot get_actions), it refuses too.
     request = rf.post(CHANGELIST, {"confirm": "yes", "outcome": "failed", "note": "forged"})
     request.user = operator
-    for model, action in ((Transfer, actions.resolve_transfers),
-                          (Collection, actions.resolve_collections),
-                          (Refund, actions.resolve_refunds)):  # fmt: skip
+    for model, action in (
+        (Transfer, actions.resolve_transfers),
+        (Collection, actions.resolve_collections),
+        (Refund, actions.resolve_refunds),
+    ):
         with pytest.raises(PermissionDenied):
             action(admin.site._registry[model], request, model.objects.all())
     assert snapshot(transfer) == before

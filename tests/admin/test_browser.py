@@ -112,8 +112,11 @@ def test_refund_a_collection(site: Any, page: Any, momo_sandbox: Any) -> None:
     refund = Refund.objects.get(collection=collection)
     assert str(refund.amount) == "15.0000"
     wait_for_status(page, f"{site.url}/admin/django_momo/refund/{refund.pk}/change/", "successful")
-    refunds = [e for e in momo_sandbox.control.ledger()["entries"]
-               if e["operation"] == "disbursement.refund"]  # fmt: skip
+    refunds = [
+        e
+        for e in momo_sandbox.control.ledger()["entries"]
+        if e["operation"] == "disbursement.refund"
+    ]
     assert len(refunds) == 1
 
 

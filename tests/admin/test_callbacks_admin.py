@@ -90,8 +90,11 @@ def test_reprocess_needs_its_permission(
     client: Client, make_transfer: Callable[..., Transfer], signed_ipn: Any, settings: Any
 ) -> None:
     transfer = make_transfer(provider="momo_vn", account="momo-retired")
-    client.post("/momo/callbacks/momo-vn/ipn/", json.dumps(signed_ipn(transfer)),
-                content_type="application/json")  # fmt: skip
+    client.post(
+        "/momo/callbacks/momo-vn/ipn/",
+        json.dumps(signed_ipn(transfer)),
+        content_type="application/json",
+    )
     cb = Callback.objects.get()
     assert cb.verdict == V.ERROR
     config = momo_config("http://127.0.0.1:9", "http://127.0.0.1:8000/momo/")

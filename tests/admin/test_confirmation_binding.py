@@ -67,27 +67,56 @@ class Case:
 
 
 CASES = [
-    Case("send_transfers", CHANGELIST, Transfer, lambda: make_transfer("mtn"), {},
-         lambda: sorted(Transfer.objects.filter(held=False).values_list("pk", flat=True)),
-         lambda: set(Transfer.objects.filter(held=False).values_list("pk", flat=True))),
-    Case("cancel_transfers", CHANGELIST, Transfer, lambda: make_transfer("mtn"),
-         {"reason": "typo"},
-         lambda: sorted(Transfer.objects.filter(status=S.CANCELLED).values_list("pk", flat=True)),
-         lambda: set(Transfer.objects.filter(status=S.CANCELLED).values_list("pk", flat=True))),
-    Case("retry_transfers", CHANGELIST, Transfer, _failed, {"understood": "on"},
-         lambda: sorted(Transfer.objects.filter(retry_of__isnull=False).values_list("pk",
-                                                                                  flat=True)),
-         lambda: set(Transfer.objects.filter(retry_of__isnull=False)
-                     .values_list("retry_of", flat=True))),
-    Case("refund_collections", COLLECTIONS, Collection, _successful_collection,
-         {"nonce": "abc123", "amount": ""},
-         lambda: sorted(Refund.objects.values_list("pk", flat=True)),
-         lambda: set(Refund.objects.values_list("collection", flat=True))),
-    Case("resolve_transfers", CHANGELIST, Transfer, _pending,
-         {"outcome": "failed", "note": "not on the statement"},
-         lambda: sorted(Transfer.objects.filter(status=S.FAILED).values_list("pk", flat=True)),
-         lambda: set(Transfer.objects.filter(status=S.FAILED).values_list("pk", flat=True))),
-]  # fmt: skip
+    Case(
+        "send_transfers",
+        CHANGELIST,
+        Transfer,
+        lambda: make_transfer("mtn"),
+        {},
+        lambda: sorted(Transfer.objects.filter(held=False).values_list("pk", flat=True)),
+        lambda: set(Transfer.objects.filter(held=False).values_list("pk", flat=True)),
+    ),
+    Case(
+        "cancel_transfers",
+        CHANGELIST,
+        Transfer,
+        lambda: make_transfer("mtn"),
+        {"reason": "typo"},
+        lambda: sorted(Transfer.objects.filter(status=S.CANCELLED).values_list("pk", flat=True)),
+        lambda: set(Transfer.objects.filter(status=S.CANCELLED).values_list("pk", flat=True)),
+    ),
+    Case(
+        "retry_transfers",
+        CHANGELIST,
+        Transfer,
+        _failed,
+        {"understood": "on"},
+        lambda: sorted(
+            Transfer.objects.filter(retry_of__isnull=False).values_list("pk", flat=True)
+        ),
+        lambda: set(
+            Transfer.objects.filter(retry_of__isnull=False).values_list("retry_of", flat=True)
+        ),
+    ),
+    Case(
+        "refund_collections",
+        COLLECTIONS,
+        Collection,
+        _successful_collection,
+        {"nonce": "abc123", "amount": ""},
+        lambda: sorted(Refund.objects.values_list("pk", flat=True)),
+        lambda: set(Refund.objects.values_list("collection", flat=True)),
+    ),
+    Case(
+        "resolve_transfers",
+        CHANGELIST,
+        Transfer,
+        _pending,
+        {"outcome": "failed", "note": "not on the statement"},
+        lambda: sorted(Transfer.objects.filter(status=S.FAILED).values_list("pk", flat=True)),
+        lambda: set(Transfer.objects.filter(status=S.FAILED).values_list("pk", flat=True)),
+    ),
+]
 IDS = [case.action for case in CASES]
 
 
@@ -99,8 +128,13 @@ def _record_tasks(dummy_backend: Any) -> Any:
 
 def select_all(client: Client, case: Case, one: int, **extra: Any) -> Any:
     """The action over every row of the changelist ("select all"), not a list of ids."""
-    data = {"action": case.action, "index": "0", "select_across": "1",
-            "_selected_action": [one], **extra}  # fmt: skip
+    data = {
+        "action": case.action,
+        "index": "0",
+        "select_across": "1",
+        "_selected_action": [one],
+        **extra,
+    }
     return client.post(case.url, data)
 
 
@@ -116,8 +150,14 @@ def test_rows_added_under_select_all_stop_the_action(admin_client: Client, case:
     assert page.context["count"] == 2
     added = [case.make() for _ in range(3)]  # arrive while the operator reads the page
     before = (case.effect(), audit_rows())
-    response = select_all(admin_client, case, rows[0].pk, confirm="yes",
-                          **{TOKEN_FIELD: token_of(page)}, **case.fields)  # fmt: skip
+    response = select_all(
+        admin_client,
+        case,
+        rows[0].pk,
+        confirm="yes",
+        **{TOKEN_FIELD: token_of(page)},
+        **case.fields,
+    )
     assert response.status_code == 200  # the page again, nothing done
     noun = case.model._meta.verbose_name_plural
     assert response.context["problem"] == (
@@ -127,8 +167,14 @@ def test_rows_added_under_select_all_stop_the_action(admin_client: Client, case:
     assert (case.effect(), audit_rows()) == before
     # The page shown now counts them, and confirming it acts on all five.
     assert response.context["count"] == 5
-    done = select_all(admin_client, case, rows[0].pk, confirm="yes",
-                      **{TOKEN_FIELD: token_of(response)}, **case.fields)  # fmt: skip
+    done = select_all(
+        admin_client,
+        case,
+        rows[0].pk,
+        confirm="yes",
+        **{TOKEN_FIELD: token_of(response)},
+        **case.fields,
+    )
     assert done.status_code == 302, done.context and done.context.get("problem")
     assert case.acted_on() == {r.pk for r in (*rows, *added)}
 
@@ -158,8 +204,14 @@ def test_the_unchanged_selection_is_done_exactly_on_the_shown_rows(
     shown = [case.make() for _ in range(3)]
     page = select_all(admin_client, case, shown[0].pk)
     assert {obj.pk for obj in page.context["sample"]} == {r.pk for r in shown}
-    response = select_all(admin_client, case, shown[0].pk, confirm="yes",
-                          **{TOKEN_FIELD: token_of(page)}, **case.fields)  # fmt: skip
+    response = select_all(
+        admin_client,
+        case,
+        shown[0].pk,
+        confirm="yes",
+        **{TOKEN_FIELD: token_of(page)},
+        **case.fields,
+    )
     assert response.status_code == 302
     assert case.acted_on() == {r.pk for r in shown}
     assert not [m for m in messages_of(admin_client.get(case.url)) if re.match(r"\d+ failed: ", m)]
@@ -180,13 +232,21 @@ def test_a_tampered_or_foreign_token_is_refused(admin_client: Client, case: Case
         "missing": "",
         "another action": token_of(other),
         "unsigned ids": signing.dumps(forged, salt="another salt", compress=True),
-        "another model": signing.dumps({**payload, "model": "django_momo.refund"},
-                                       salt=TOKEN_SALT, compress=True),
-    }  # fmt: skip
+        "another model": signing.dumps(
+            {**payload, "model": "django_momo.refund"}, salt=TOKEN_SALT, compress=True
+        ),
+    }
     before = (case.effect(), audit_rows())
     for name, token in tokens.items():
-        response = post_action(admin_client, case.url, case.action, ids, confirm="yes",
-                               **{TOKEN_FIELD: token}, **case.fields)  # fmt: skip
+        response = post_action(
+            admin_client,
+            case.url,
+            case.action,
+            ids,
+            confirm="yes",
+            **{TOKEN_FIELD: token},
+            **case.fields,
+        )
         assert response.status_code == 200, name
         assert "nothing was done" in response.context["problem"], name
         assert (case.effect(), audit_rows()) == before, name
@@ -232,8 +292,15 @@ def test_a_row_selected_but_skipped_that_became_eligible_stops_the_action(
     page = confirmation(admin_client, CHANGELIST, "resolve_transfers", [created.pk, pending.pk])
     assert page.context["count"] == 1
     force_status(created, S.SENDING)  # a worker picked it up: now in flight too
-    response = submit(admin_client, CHANGELIST, "resolve_transfers", [created.pk, pending.pk],
-                      page, outcome="failed", note="not on the statement")  # fmt: skip
+    response = submit(
+        admin_client,
+        CHANGELIST,
+        "resolve_transfers",
+        [created.pk, pending.pk],
+        page,
+        outcome="failed",
+        note="not on the statement",
+    )
     assert response.status_code == 200
     assert "1 payout was added or changed" in response.context["problem"]
     assert not Transfer.objects.filter(status=S.FAILED).exists()
@@ -255,11 +322,19 @@ def test_a_double_submit_acts_once_and_says_so(admin_client: Client, dummy_backe
 
 def test_a_large_select_all_page_shows_a_sample_and_a_small_token(admin_client: Client) -> None:
     Transfer.objects.bulk_create(
-        Transfer(account="mtn", provider="mtn", operation="mtn.disbursement.transfer",
-                 party_type="MSISDN", party_id=f"25670{i:07d}", amount=Decimal("1.00"),
-                 currency="EUR", external_id=f"big-{i}", reference=f"big-ref-{i}")
+        Transfer(
+            account="mtn",
+            provider="mtn",
+            operation="mtn.disbursement.transfer",
+            party_type="MSISDN",
+            party_id=f"25670{i:07d}",
+            amount=Decimal("1.00"),
+            currency="EUR",
+            external_id=f"big-{i}",
+            reference=f"big-ref-{i}",
+        )
         for i in range(3000)
-    )  # fmt: skip
+    )
     first = Transfer.objects.order_by("pk").first()
     assert first is not None
     case = CASES[0]
@@ -267,8 +342,9 @@ def test_a_large_select_all_page_shows_a_sample_and_a_small_token(admin_client: 
     assert page.context["count"] == 3000
     assert len(page.context["sample"]) == 20
     assert len(token_of(page)) < 2000
-    response = select_all(admin_client, case, first.pk, confirm="yes",
-                          **{TOKEN_FIELD: token_of(page)})  # fmt: skip
+    response = select_all(
+        admin_client, case, first.pk, confirm="yes", **{TOKEN_FIELD: token_of(page)}
+    )
     assert response.status_code == 302
     assert Transfer.objects.filter(held=False).count() == 3000
 
@@ -280,10 +356,18 @@ def test_refund_to_a_collection_refunded_meanwhile_stops_nothing_else(
     # so the binding holds; the service's own sum check still refuses too much.
     collection = _successful_collection()
     page = confirmation(admin_client, COLLECTIONS, "refund_collections", [collection.pk])
-    services.create_refund(collection.pk, amount=Decimal("30.00"), external_id="meanwhile",
-                           actor="test")  # fmt: skip
-    response = submit(admin_client, COLLECTIONS, "refund_collections", [collection.pk], page,
-                      nonce="abc123", amount="20.00")  # fmt: skip
+    services.create_refund(
+        collection.pk, amount=Decimal("30.00"), external_id="meanwhile", actor="test"
+    )
+    response = submit(
+        admin_client,
+        COLLECTIONS,
+        "refund_collections",
+        [collection.pk],
+        page,
+        nonce="abc123",
+        amount="20.00",
+    )
     assert response.status_code == 302
     assert any("exceeds" in m for m in messages_of(admin_client.get(COLLECTIONS)))
     assert list(Refund.objects.values_list("external_id", flat=True)) == ["meanwhile"]

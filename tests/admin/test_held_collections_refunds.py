@@ -33,9 +33,11 @@ REFUNDS = "/admin/django_momo/refund/"
 
 def held_refund(collection: Collection, amount: str = "5.00", ext: str = "") -> Refund:
     return services.create_refund(
-        collection.pk, amount=Decimal(amount), external_id=ext or f"held-{collection.pk}",
+        collection.pk,
+        amount=Decimal(amount),
+        external_id=ext or f"held-{collection.pk}",
         actor="test",
-    )  # fmt: skip
+    )
 
 
 def paid_collection() -> Collection:
@@ -62,23 +64,29 @@ def test_a_held_collection_is_sent(admin_client: Client, sandbox_accounts: Any) 
     assert "1 collection skipped: no longer in 'created'." in msgs
     held.refresh_from_db()
     assert held.status in (S.PENDING, S.SUCCESSFUL)
-    requests = [e for e in sandbox_accounts.control.ledger()["entries"]
-                if e["external_id"] == held.external_id]  # fmt: skip
+    requests = [
+        e
+        for e in sandbox_accounts.control.ledger()["entries"]
+        if e["external_id"] == held.external_id
+    ]
     assert len(requests) == 1
 
 
 def test_a_held_collection_is_cancelled_with_its_reason(admin_client: Client) -> None:
     held = make_collection()
-    response = confirm(admin_client, COLLECTIONS, "cancel_collections", [held.pk],
-                       reason="customer left")  # fmt: skip
+    response = confirm(
+        admin_client, COLLECTIONS, "cancel_collections", [held.pk], reason="customer left"
+    )
     assert response.status_code == 302
     assert "1 collection cancelled." in messages_of(admin_client.get(COLLECTIONS))
     held.refresh_from_db()
     assert held.status == S.CANCELLED
     change = held.status_changes.order_by("id").last()
     assert (change.to_status, change.reason, change.actor) == (
-        S.CANCELLED, "customer left", "user:admin"
-    )  # fmt: skip
+        S.CANCELLED,
+        "customer left",
+        "user:admin",
+    )
 
 
 def test_cancelling_a_sent_collection_is_refused_and_changes_nothing(
@@ -116,8 +124,11 @@ def test_a_held_refund_is_sent(admin_client: Client, sandbox_accounts: Any) -> N
     assert "1 refund queued for sending." in messages_of(admin_client.get(REFUNDS))
     refund.refresh_from_db()
     assert refund.status in (S.PENDING, S.SUCCESSFUL)
-    booked = [e for e in sandbox_accounts.control.ledger()["entries"]
-              if e["operation"] == "disbursement.refund"]  # fmt: skip
+    booked = [
+        e
+        for e in sandbox_accounts.control.ledger()["entries"]
+        if e["operation"] == "disbursement.refund"
+    ]
     assert len(booked) == 1
 
 
@@ -156,41 +167,58 @@ def test_cancelling_a_sent_refund_is_refused_and_changes_nothing(admin_client: C
 def test_each_permission_opens_its_own_actions(client: Client) -> None:
     # Each action has a permission of its own (services.access): requesting a payment or
     # refunding one does not include sending or cancelling it.
-    client.force_login(make_user("requester", "view_collection", "request_collection",
-                                 "refund_collection", "view_refund"))  # fmt: skip
+    client.force_login(
+        make_user(
+            "requester", "view_collection", "request_collection", "refund_collection", "view_refund"
+        )
+    )
     assert offered(client, COLLECTIONS) == set()
     assert offered(client, REFUNDS) == set()
-    client.force_login(make_user("sender", "view_collection", "send_collection",
-                                 "view_refund", "cancel_refund"))  # fmt: skip
+    client.force_login(
+        make_user("sender", "view_collection", "send_collection", "view_refund", "cancel_refund")
+    )
     assert offered(client, COLLECTIONS) == {"send_collections"}
     assert offered(client, REFUNDS) == {"cancel_refunds"}
-    client.force_login(make_user("all", "view_collection", "send_collection",
-                                 "cancel_collection", "view_refund", "send_refund",
-                                 "cancel_refund"))  # fmt: skip
+    client.force_login(
+        make_user(
+            "all",
+            "view_collection",
+            "send_collection",
+            "cancel_collection",
+            "view_refund",
+            "send_refund",
+            "cancel_refund",
+        )
+    )
     assert offered(client, COLLECTIONS) == {"send_collections", "cancel_collections"}
     assert offered(client, REFUNDS) == {"send_refunds", "cancel_refunds"}
 
 
 def test_without_permission_nothing_is_sent_or_cancelled(client: Client, rf: Any) -> None:
-    viewer = make_user("looker", "view_collection", "refresh_collection", "view_refund",
-                       "refresh_refund")  # fmt: skip
+    viewer = make_user(
+        "looker", "view_collection", "refresh_collection", "view_refund", "refresh_refund"
+    )
     collection = make_collection()
     refund = held_refund(paid_collection())
     client.force_login(viewer)
     assert offered(client, COLLECTIONS) == offered(client, REFUNDS) == set()
     changes = StatusChange.objects.count()
-    for url, action, pk in ((COLLECTIONS, "send_collections", collection.pk),
-                            (COLLECTIONS, "cancel_collections", collection.pk),
-                            (REFUNDS, "send_refunds", refund.pk),
-                            (REFUNDS, "cancel_refunds", refund.pk)):  # fmt: skip
+    for url, action, pk in (
+        (COLLECTIONS, "send_collections", collection.pk),
+        (COLLECTIONS, "cancel_collections", collection.pk),
+        (REFUNDS, "send_refunds", refund.pk),
+        (REFUNDS, "cancel_refunds", refund.pk),
+    ):
         response = post_action(client, url, action, [pk], confirm="yes", reason="forged")
         assert response.status_code in (200, 302)
     request = rf.post(COLLECTIONS, {"confirm": "yes"})
     request.user = viewer
-    for model, action in ((Collection, actions.send_collections),
-                          (Collection, actions.cancel_collections),
-                          (Refund, actions.send_refunds),
-                          (Refund, actions.cancel_refunds)):  # fmt: skip
+    for model, action in (
+        (Collection, actions.send_collections),
+        (Collection, actions.cancel_collections),
+        (Refund, actions.send_refunds),
+        (Refund, actions.cancel_refunds),
+    ):
         with pytest.raises(PermissionDenied):
             action(admin.site._registry[model], request, model.objects.all())
     assert Collection.objects.get(pk=collection.pk).held is True

@@ -67,8 +67,9 @@ def test_a_valid_payout_is_created_by_the_user(admin_client: Client) -> None:
     ],
 )
 @pytest.mark.django_db
-def test_mtn_field_errors(admin_client: Client, change: dict[str, str], field: str,
-                          text: str) -> None:  # fmt: skip
+def test_mtn_field_errors(
+    admin_client: Client, change: dict[str, str], field: str, text: str
+) -> None:
     errors = errors_of(admin_client.post(ADD, {**MTN, **change}))
     assert list(errors) == [field], errors
     assert len(errors[field]) == 1
@@ -88,8 +89,9 @@ def test_mtn_field_errors(admin_client: Client, change: dict[str, str], field: s
     ],
 )
 @pytest.mark.django_db
-def test_momo_bank_payout_field_errors(admin_client: Client, change: dict[str, str], field: str,
-                                       text: str) -> None:  # fmt: skip
+def test_momo_bank_payout_field_errors(
+    admin_client: Client, change: dict[str, str], field: str, text: str
+) -> None:
     errors = errors_of(admin_client.post(ADD, {**MOMO_BANK, **change}))
     assert list(errors) == [field], errors
     assert text in errors[field][0]
@@ -97,8 +99,12 @@ def test_momo_bank_payout_field_errors(admin_client: Client, change: dict[str, s
 
 @pytest.mark.django_db
 def test_momo_wallet_needs_a_wallet_number(admin_client: Client) -> None:
-    data = {**MOMO_BANK, "operation": "momo_vn.pay_wallet", "party_id": "84912345678",
-            "amount": "50000"}  # fmt: skip
+    data = {
+        **MOMO_BANK,
+        "operation": "momo_vn.pay_wallet",
+        "party_id": "84912345678",
+        "amount": "50000",
+    }
     errors = errors_of(admin_client.post(ADD, data))
     assert list(errors) == ["party_id"]
     admin_client.post(ADD, {**data, "party_id": "0912345678"})

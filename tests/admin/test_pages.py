@@ -63,8 +63,15 @@ def test_changelist_lists_what_an_operator_scans(admin_client: Client, settings:
     response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
     html = response.content.decode()
-    for text in (transfer.external_id, transfer.reference, transfer.party_id, "12.50 EUR",
-                 momo.external_id, "15,000 VND", "NGUYEN VAN A"):  # fmt: skip
+    for text in (
+        transfer.external_id,
+        transfer.reference,
+        transfer.party_id,
+        "12.50 EUR",
+        momo.external_id,
+        "15,000 VND",
+        "NGUYEN VAN A",
+    ):
         assert text in html, text
     assert 'class="momo-badge momo-badge-created"' in html
     # Filters and search are there.
@@ -135,8 +142,14 @@ def test_payments_cannot_be_deleted(admin_client: Client) -> None:
 def test_no_secret_on_any_page(admin_client: Client, sandbox_accounts: Any) -> None:
     transfer = make_transfer("momo")
     token_path = f"/momo/callbacks/mtn/{transfer.callback_token}/"
-    Callback.objects.create(provider="mtn", method="POST", path=token_path, transfer=transfer,
-                            token=transfer.callback_token, body=b"{}")  # fmt: skip
+    Callback.objects.create(
+        provider="mtn",
+        method="POST",
+        path=token_path,
+        transfer=transfer,
+        token=transfer.callback_token,
+        body=b"{}",
+    )
     pages = [
         CHANGELIST,
         f"{CHANGELIST}{transfer.pk}/change/",
@@ -157,8 +170,9 @@ def test_no_secret_on_any_page(admin_client: Client, sandbox_accounts: Any) -> N
         assert secret not in confirm
 
 
-def test_balances_are_shown_and_cached(admin_client: Client, settings: Any,
-                                       sandbox_accounts: Any) -> None:  # fmt: skip
+def test_balances_are_shown_and_cached(
+    admin_client: Client, settings: Any, sandbox_accounts: Any
+) -> None:
     html = admin_client.get(CHANGELIST).content.decode()
     assert 'id="momo-balances"' in html
     assert "EUR" in html.split('id="momo-balances"')[1].split("</div>")[0]

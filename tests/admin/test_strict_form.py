@@ -60,9 +60,16 @@ def test_momo_amount_not_plain_digits_is_a_form_error(admin_client: Client, amou
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "msisdn",
-    ["+256 772 123456", "+256772123456", "0772123456", " 256772123456", "256772123456 ",
-     "256 772 123456", "256\u00a0772123456"],
-)  # fmt: skip
+    [
+        "+256 772 123456",
+        "+256772123456",
+        "0772123456",
+        " 256772123456",
+        "256772123456 ",
+        "256 772 123456",
+        "256\u00a0772123456",
+    ],
+)
 def test_mtn_phone_not_in_the_documented_format_is_a_form_error(
     admin_client: Client, msisdn: str
 ) -> None:
@@ -97,8 +104,15 @@ def test_refund_amount_not_plain_digits_is_a_form_error(
     admin_client: Client, sandbox_accounts: Any, amount: str
 ) -> None:
     collection = successful_collection()
-    page = post_action(admin_client, COLLECTIONS, "refund_collections", [collection.pk],
-                       amount=amount, confirm="yes", nonce="abc123")  # fmt: skip
+    page = post_action(
+        admin_client,
+        COLLECTIONS,
+        "refund_collections",
+        [collection.pk],
+        amount=amount,
+        confirm="yes",
+        nonce="abc123",
+    )
     errors = field_errors(page)
     assert list(errors) == ["amount"], errors
     assert EUR_HOW in errors["amount"][0]

@@ -21,24 +21,45 @@ pytestmark = pytest.mark.django_db
 def add_payments(count: int, start: int) -> None:
     """``count`` payouts, collections and refunds, each with a creator and an audit row."""
     user = make_user(f"maker{start}")
-    base = {"account": "mtn", "provider": "mtn", "party_type": "MSISDN", "currency": "EUR",
-            "amount": Decimal("3.00"), "created_by": user}  # fmt: skip
+    base = {
+        "account": "mtn",
+        "provider": "mtn",
+        "party_type": "MSISDN",
+        "currency": "EUR",
+        "amount": Decimal("3.00"),
+        "created_by": user,
+    }
     transfers = Transfer.objects.bulk_create(
-        Transfer(**base, operation="mtn.disbursement.transfer", party_id=f"2567{start + i:08d}",
-                 external_id=f"t-{start + i}", reference=f"t-ref-{start + i}")
+        Transfer(
+            **base,
+            operation="mtn.disbursement.transfer",
+            party_id=f"2567{start + i:08d}",
+            external_id=f"t-{start + i}",
+            reference=f"t-ref-{start + i}",
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
     collections = Collection.objects.bulk_create(
-        Collection(**base, operation="mtn.collection.request_to_pay", status="successful",
-                   party_id=f"2568{start + i:08d}", external_id=f"c-{start + i}",
-                   reference=f"c-ref-{start + i}")
+        Collection(
+            **base,
+            operation="mtn.collection.request_to_pay",
+            status="successful",
+            party_id=f"2568{start + i:08d}",
+            external_id=f"c-{start + i}",
+            reference=f"c-ref-{start + i}",
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
     Refund.objects.bulk_create(
-        Refund(**base, collection=c, party_id=c.party_id, external_id=f"r-{start + i}",
-               reference=f"r-ref-{start + i}")
+        Refund(
+            **base,
+            collection=c,
+            party_id=c.party_id,
+            external_id=f"r-{start + i}",
+            reference=f"r-ref-{start + i}",
+        )
         for i, c in enumerate(collections)
-    )  # fmt: skip
+    )
     StatusChange.objects.bulk_create(
         StatusChange(transfer=t, to_status=PaymentStatus.CREATED, actor="test") for t in transfers
     )

@@ -21,9 +21,11 @@ def test_accounts_list_what_each_can_do(api: Any) -> None:
     assert accounts["mtn"]["currency"] == "EUR"
     assert "disbursement.transfer" in accounts["mtn"]["operations"]
     assert accounts["momo"] == {
-        "name": "momo", "provider": "momo_vn", "currency": "VND",
+        "name": "momo",
+        "provider": "momo_vn",
+        "currency": "VND",
         "operations": ["momo_vn.pay_wallet", "momo_vn.pay_bank"],
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("name", ["mtn", "momo"])

@@ -68,7 +68,11 @@ def test_a_rejection_needs_a_note_and_cancels(rule: Any) -> None:
     checker = make_user("checker3", perms=("view_transfer", "approve_transfer"))
     silent = post(as_user(checker), "transfer-decision", {"decision": "rejected"}, pk=pk)
     assert silent.status_code == 400
-    done = post(as_user(checker), "transfer-decision",
-                {"decision": "rejected", "note": "unknown payee"}, pk=pk)  # fmt: skip
+    done = post(
+        as_user(checker),
+        "transfer-decision",
+        {"decision": "rejected", "note": "unknown payee"},
+        pk=pk,
+    )
     assert done.status_code == 200
     assert done.json()["status"] == "cancelled"

@@ -43,10 +43,15 @@ def test_request_payment_is_sent(api: Any, sandbox_accounts: Any) -> None:
 
 
 def test_collection_validation(api: Any, sandbox_accounts: Any) -> None:
-    assert_error(post(api, "collection-list", collection_request(operation="momo_vn.pay_wallet")),
-                 400, "operation", "invalid_choice")  # fmt: skip
-    assert_error(post(api, "collection-list", collection_request(amount="0")), 400, "amount",
-                 "invalid")  # fmt: skip
+    assert_error(
+        post(api, "collection-list", collection_request(operation="momo_vn.pay_wallet")),
+        400,
+        "operation",
+        "invalid_choice",
+    )
+    assert_error(
+        post(api, "collection-list", collection_request(amount="0")), 400, "amount", "invalid"
+    )
     assert Collection.objects.count() == 0
 
 
@@ -69,12 +74,14 @@ def test_refund_part_then_the_rest(api: Any, sandbox_accounts: Any) -> None:
     assert first.status_code == 201, first.content
     assert first.json()["amount"] == "5"
     assert first.json()["collection"] == collection["id"]
-    rest = post(api, "collection-refunds", {"hold": True, "external_id": "rest-1"},
-                pk=collection["id"])  # fmt: skip
+    rest = post(
+        api, "collection-refunds", {"hold": True, "external_id": "rest-1"}, pk=collection["id"]
+    )
     assert rest.status_code == 201
     assert rest.json()["amount"] == "15"
-    again = post(api, "collection-refunds", {"hold": True, "external_id": "rest-1"},
-                 pk=collection["id"])  # fmt: skip
+    again = post(
+        api, "collection-refunds", {"hold": True, "external_id": "rest-1"}, pk=collection["id"]
+    )
     assert again.status_code == 200
     assert again.json()["id"] == rest.json()["id"]
     listed = api.get(url("collection-refunds", pk=collection["id"])).json()["results"]

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_missing_key_is_400(api: Any, sandbox_accounts: Any) -> None:
-    error = assert_error(post(api, "transfer-list", payout(), key=None), 400, "Idempotency-Key",
-                         "required")  # fmt: skip
+    error = assert_error(
+        post(api, "transfer-list", payout(), key=None), 400, "Idempotency-Key", "required"
+    )
     assert "Idempotency-Key" in error["message"]
     blank = post(api, "transfer-list", payout(), key="   ")
     assert_error(blank, 400, "Idempotency-Key", "required")
@@ -83,9 +84,13 @@ def test_keys_belong_to_their_user(api: Any, sandbox_accounts: Any) -> None:
 def test_request_in_progress_is_409(api: Any, operator: Any, sandbox_accounts: Any) -> None:
     body = payout()
     IdempotencyKey.objects.create(
-        user=operator, key="busy", method="POST", path="/momo/api/transfers/",
-        fingerprint=fingerprint(body), locked_at=timezone.now(),
-    )  # fmt: skip
+        user=operator,
+        key="busy",
+        method="POST",
+        path="/momo/api/transfers/",
+        fingerprint=fingerprint(body),
+        locked_at=timezone.now(),
+    )
     response = post(api, "transfer-list", body, key="busy")
     assert_error(response, 409, "Idempotency-Key", "request_in_progress")
     assert Transfer.objects.count() == 0
@@ -96,9 +101,13 @@ def test_a_dead_request_is_taken_over_after_the_lock_timeout(
 ) -> None:
     body = payout()
     IdempotencyKey.objects.create(
-        user=operator, key="dead", method="POST", path="/momo/api/transfers/",
-        fingerprint=fingerprint(body), locked_at=timezone.now() - LOCK_TIMEOUT * 2,
-    )  # fmt: skip
+        user=operator,
+        key="dead",
+        method="POST",
+        path="/momo/api/transfers/",
+        fingerprint=fingerprint(body),
+        locked_at=timezone.now() - LOCK_TIMEOUT * 2,
+    )
     response = post(api, "transfer-list", body, key="dead")
     assert response.status_code == 201
     record = IdempotencyKey.objects.get(key="dead")

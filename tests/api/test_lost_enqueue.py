@@ -52,9 +52,13 @@ def test_a_refund_without_external_id_takes_one_from_the_idempotency_key(
     from django_momo.models import Refund
 
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id="46733123459",
-        amount="40", external_id="col-idem", actor="test",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id="46733123459",
+        amount="40",
+        external_id="col-idem",
+        actor="test",
+    )
     services.send_collection(collection.pk, actor="t")
     services.refresh_collection(collection.pk, actor="t")
     body = {"amount": "10", "hold": True}

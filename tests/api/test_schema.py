@@ -67,9 +67,14 @@ def test_spectacular_command_validates_with_fail_on_warn(tmp_path: Any) -> None:
     out = tmp_path / "schema.yaml"
     with patched_settings(SCHEMA_SETTINGS):
         call_command(
-            SpectacularCommand(), "--validate", "--fail-on-warn", "--urlconf", "tests.urls",
-            "--file", str(out),
-        )  # fmt: skip
+            SpectacularCommand(),
+            "--validate",
+            "--fail-on-warn",
+            "--urlconf",
+            "tests.urls",
+            "--file",
+            str(out),
+        )
     assert "/momo/api/transfers/" in out.read_text()
 
 

@@ -66,33 +66,53 @@ def stock(transactional_db: Any, sandbox_accounts: SandboxHandle) -> Stock:
     """A superuser for the generated requests, accounts on the sandbox, a few payments."""
     User.objects.create_superuser("fuzzer", password="fuzz-pw")
     transfer, _ = services.create_transfer(
-        account="mtn", operation="mtn.disbursement.transfer", party_id="256700000001",
-        amount="10", external_id="stock-t", actor="test",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.disbursement.transfer",
+        party_id="256700000001",
+        amount="10",
+        external_id="stock-t",
+        actor="test",
+    )
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id="256700000002",
-        amount="1000000", external_id="stock-c", actor="test",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id="256700000002",
+        amount="1000000",
+        external_id="stock-c",
+        actor="test",
+    )
     Collection.objects.filter(pk=collection.pk).update(status=PaymentStatus.SUCCESSFUL)
     refund = services.create_refund(
         collection.pk, amount="1", external_id="schema-rf-1", actor="test"
     )
-    return Stock({
-        "transfers": [transfer.pk], "collections": [collection.pk], "refunds": [refund.pk],
-    })  # fmt: skip
+    return Stock(
+        {
+            "transfers": [transfer.pk],
+            "collections": [collection.pk],
+            "refunds": [refund.pk],
+        }
+    )
 
 
 VALID_PARTIES = {
     "/momo/api/transfers/": [
         {"account": "mtn", "operation": "mtn.disbursement.transfer", "party_id": "256771234567"},
-        {"account": "momo", "operation": "momo_vn.pay_wallet", "party_id": "0912345678",
-         "party_name": "NGUYEN VAN A", "party_type": "MOMO_WALLET"},
+        {
+            "account": "momo",
+            "operation": "momo_vn.pay_wallet",
+            "party_id": "0912345678",
+            "party_name": "NGUYEN VAN A",
+            "party_type": "MOMO_WALLET",
+        },
     ],
     "/momo/api/collections/": [
-        {"account": "mtn", "operation": "mtn.collection.request_to_pay",
-         "party_id": "256771234568"},
+        {
+            "account": "mtn",
+            "operation": "mtn.collection.request_to_pay",
+            "party_id": "256771234568",
+        },
     ],
-}  # fmt: skip
+}
 
 
 def steer(case: Any, stock: Stock) -> None:
@@ -122,9 +142,11 @@ def steer(case: Any, stock: Stock) -> None:
     max_examples=30,
     deadline=None,
     suppress_health_check=[
-        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
     ],
-)  # fmt: skip
+)
 def test_api_answers_match_the_schema(case: Any, stock: Stock) -> None:
     steer(case, stock)
     case.call_and_validate(headers=AUTH, checks=CHECKS)

@@ -125,14 +125,22 @@ def test_non_json_number_literals_are_a_parse_error(
 
 @pytest.mark.parametrize(
     "msisdn",
-    ["+256 772 123456", "+256772123456", "0772123456", " 256772123456", "256772123456 ",
-     "256 772 123456", "256\u00a0772123456"],
-)  # fmt: skip
+    [
+        "+256 772 123456",
+        "+256772123456",
+        "0772123456",
+        " 256772123456",
+        "256772123456 ",
+        "256 772 123456",
+        "256\u00a0772123456",
+    ],
+)
 def test_mtn_msisdn_is_refused_not_rewritten(
     api: APIClient, sandbox_accounts: Any, msisdn: str
 ) -> None:
-    error = assert_error(post(api, "transfer-list", payout(party_id=msisdn)), 400, "party_id",
-                         "invalid")  # fmt: skip
+    error = assert_error(
+        post(api, "transfer-list", payout(party_id=msisdn)), 400, "party_id", "invalid"
+    )
     assert "MSISDN must be digits only with the country code, no '+' or spaces" in error["message"]
     _nothing_stored()
 
@@ -209,7 +217,8 @@ def test_deep_json_never_a_500_on_read_only_endpoints(
     api: APIClient, route: str, kwargs: dict[str, Any], method: str
 ) -> None:
     send = getattr(api, method)
-    response = send(url(route, **kwargs), data=DEEP_BODIES["list-5000"],
-                    content_type="application/json")  # fmt: skip
+    response = send(
+        url(route, **kwargs), data=DEEP_BODIES["list-5000"], content_type="application/json"
+    )
     assert 400 <= response.status_code < 500, response.content
     errors_of(response)

@@ -125,9 +125,11 @@ def test_missing_fields_are_each_reported(api: Any, sandbox_accounts: Any) -> No
 
 def test_malformed_json_is_a_parse_error(api: Any) -> None:
     response = api.post(
-        url("transfer-list"), data="{not json", content_type="application/json",
+        url("transfer-list"),
+        data="{not json",
+        content_type="application/json",
         headers={"Idempotency-Key": "k"},
-    )  # fmt: skip
+    )
     assert_error(response, 400, None, "parse_error")
 
 
@@ -167,8 +169,10 @@ def test_list_filters(api: Any, sandbox_accounts: Any) -> None:
     assert_error(api.get(url("transfer-list"), {"status": "lost"}), 400, "status", "invalid_choice")
     assert_error(
         api.get(url("transfer-list"), {"created_after": "yesterday"}),
-        400, "created_after", "invalid",
-    )  # fmt: skip
+        400,
+        "created_after",
+        "invalid",
+    )
 
 
 def test_cursor_pagination_walks_every_payout_once(api: Any, sandbox_accounts: Any) -> None:

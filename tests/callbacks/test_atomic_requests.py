@@ -38,9 +38,10 @@ def test_processing_error_keeps_the_record_and_changes_nothing(
 ) -> None:
     transfer = removed_account_payout
     resp = client.post(
-        "/momo/callbacks/momo-vn/ipn/", json.dumps(signed_ipn(transfer)),
+        "/momo/callbacks/momo-vn/ipn/",
+        json.dumps(signed_ipn(transfer)),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert resp.status_code == 503
     cb = Callback.objects.get()
     assert cb.verdict == V.ERROR
@@ -62,9 +63,10 @@ def test_stored_error_can_be_reprocessed_once_settings_are_fixed(
 ) -> None:
     transfer = removed_account_payout
     client.post(
-        "/momo/callbacks/momo-vn/ipn/", json.dumps(signed_ipn(transfer)),
+        "/momo/callbacks/momo-vn/ipn/",
+        json.dumps(signed_ipn(transfer)),
         content_type="application/json",
-    )  # fmt: skip
+    )
     cb = Callback.objects.get()
     assert cb.verdict == V.ERROR
     config = momo_config("http://127.0.0.1:9", "http://127.0.0.1:8000/momo/")
@@ -88,7 +90,8 @@ def test_mtn_callback_under_atomic_requests(
     client: Client, make_transfer: Callable[..., Transfer]
 ) -> None:
     transfer = make_transfer()
-    resp = client.post(f"/momo/callbacks/mtn/{transfer.callback_token}/", "{}",
-                       content_type="application/json")  # fmt: skip
+    resp = client.post(
+        f"/momo/callbacks/mtn/{transfer.callback_token}/", "{}", content_type="application/json"
+    )
     assert resp.status_code == 200
     assert Callback.objects.get().verdict == V.VALID

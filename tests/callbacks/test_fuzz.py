@@ -32,10 +32,11 @@ CONTENT_TYPES = st.one_of(
 )  # fmt: skip
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
-                                                               max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
     max_leaves=12,
-)  # fmt: skip
+)
 HEADER_VALUES = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=60)
 HEADERS = st.dictionaries(
     st.sampled_from(["HTTP_X_FORWARDED_FOR", "HTTP_AUTHORIZATION", "HTTP_USER_AGENT",
@@ -45,12 +46,14 @@ HEADERS = st.dictionaries(
 )  # fmt: skip
 TOKENS = st.text(
     alphabet=st.characters(blacklist_characters="/?#%", blacklist_categories=("Cs",)),
-    min_size=1, max_size=80,
-)  # fmt: skip
+    min_size=1,
+    max_size=80,
+)
 FUZZ = settings(
-    max_examples=120, deadline=None,
+    max_examples=120,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)  # fmt: skip
+)
 
 
 def bodies(ipn_template: dict[str, Any] | None = None) -> st.SearchStrategy[bytes]:
@@ -98,18 +101,29 @@ def payments(make_transfer: Any) -> tuple[Transfer, Transfer]:
 
 @FUZZ
 @given(
-    method=METHODS, body=bodies(), ctype=CONTENT_TYPES, headers=HEADERS, token=TOKENS,
+    method=METHODS,
+    body=bodies(),
+    ctype=CONTENT_TYPES,
+    headers=HEADERS,
+    token=TOKENS,
     use_real_token=st.booleans(),
-)  # fmt: skip
+)
 def test_mtn_endpoint_survives_anything(
-    client: Client, payments: tuple[Transfer, Transfer], method: str, body: bytes, ctype: str,
-    headers: dict[str, Any], token: str, use_real_token: bool,
-) -> None:  # fmt: skip
+    client: Client,
+    payments: tuple[Transfer, Transfer],
+    method: str,
+    body: bytes,
+    ctype: str,
+    headers: dict[str, Any],
+    token: str,
+    use_real_token: bool,
+) -> None:
     mtn_transfer = payments[0]
     token = mtn_transfer.callback_token if use_real_token else token
     before = Callback.objects.count()
-    resp = send(client, method, f"/momo/callbacks/mtn/{quote(token, safe='')}/", body, ctype,
-                headers)  # fmt: skip
+    resp = send(
+        client, method, f"/momo/callbacks/mtn/{quote(token, safe='')}/", body, ctype, headers
+    )
     assert resp.status_code < 500
     assert Callback.objects.count() == before + 1
     mtn_transfer.refresh_from_db()
@@ -119,9 +133,13 @@ def test_mtn_endpoint_survives_anything(
 @FUZZ
 @given(data=st.data(), method=METHODS, ctype=CONTENT_TYPES, headers=HEADERS)
 def test_momo_ipn_endpoint_survives_anything(
-    client: Client, payments: tuple[Transfer, Transfer], data: st.DataObject, method: str,
-    ctype: str, headers: dict[str, Any],
-) -> None:  # fmt: skip
+    client: Client,
+    payments: tuple[Transfer, Transfer],
+    data: st.DataObject,
+    method: str,
+    ctype: str,
+    headers: dict[str, Any],
+) -> None:
     momo_transfer = payments[1]
     body = data.draw(bodies(ipn_for(momo_transfer)))
     before = Callback.objects.count()

@@ -53,8 +53,9 @@ def limit(settings: Any) -> Callable[[int | None], None]:
     return set_limit
 
 
-def mtn(client: Client, token: str, body: str, content_type: str = "application/json",
-        **extra: Any) -> Any:  # fmt: skip
+def mtn(
+    client: Client, token: str, body: str, content_type: str = "application/json", **extra: Any
+) -> Any:
     url = reverse("django_momo:mtn-callback", args=[token])
     return client.post(url, body, content_type=content_type, **extra)
 
@@ -146,8 +147,9 @@ def test_forbidden_source_without_a_known_payment_keeps_a_bounded_body(
     client: Client, settings: Any, db: None
 ) -> None:
     settings.DJANGO_MOMO = {
-        **settings.DJANGO_MOMO, "CALLBACK_ALLOWED_NETWORKS": {"mtn": ["198.51.100.0/24"]},
-    }  # fmt: skip
+        **settings.DJANGO_MOMO,
+        "CALLBACK_ALLOWED_NETWORKS": {"mtn": ["198.51.100.0/24"]},
+    }
     body = json.dumps({"pad": PAD})
     assert mtn(client, "no-such-token", body).status_code == 403
     cb = last()
@@ -214,9 +216,11 @@ def test_forged_ipn_naming_a_known_payout_keeps_the_whole_body(
 
 # -- the rate limit ------------------------------------------------------------------------------
 def test_past_the_limit_junk_gets_429_and_nothing_is_stored(
-    client: Client, db: None, limit: Callable[[int | None], None],
+    client: Client,
+    db: None,
+    limit: Callable[[int | None], None],
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     limit(3)
     caplog.set_level(logging.INFO, logger="django_momo.callbacks")
     statuses = [mtn(client, f"junk-{n}", json.dumps({"pad": PAD})).status_code for n in range(3)]
@@ -236,9 +240,11 @@ def test_past_the_limit_junk_gets_429_and_nothing_is_stored(
 
 
 def test_known_payments_pass_the_limit(
-    client: Client, make_transfer: Make, signed_ipn: Sign,
+    client: Client,
+    make_transfer: Make,
+    signed_ipn: Sign,
     limit: Callable[[int | None], None],
-) -> None:  # fmt: skip
+) -> None:
     limit(2)
     mtn_payout = make_transfer()
     momo_payout = make_transfer(provider="momo_vn")
@@ -280,14 +286,17 @@ def test_the_limit_is_per_source(
     assert mtn(client, "junk", "{}", **second).status_code == 404
     assert mtn(client, "junk", "{}", **second).status_code == 429
     assert sorted(Callback.objects.values_list("remote_addr", flat=True)) == [
-        "203.0.113.1", "203.0.113.2",
-    ]  # fmt: skip
+        "203.0.113.1",
+        "203.0.113.2",
+    ]
 
 
 def test_processing_errors_are_not_junk(
-    client: Client, make_transfer: Make, signed_ipn: Sign,
+    client: Client,
+    make_transfer: Make,
+    signed_ipn: Sign,
     limit: Callable[[int | None], None],
-) -> None:  # fmt: skip
+) -> None:
     # A payout whose account is no longer configured: processing fails (ours, not the sender's).
     limit(1)
     transfer = make_transfer(provider="momo_vn", account="momo-retired")

@@ -55,9 +55,12 @@ def test_forged_mtn_success_for_a_failed_payout_is_recorded_and_ignored(
     live_settings: SandboxHandle,
 ) -> None:
     transfer = send(
-        account="mtn", operation="mtn.disbursement.transfer", party_id="46733123450",
-        amount=Decimal("5.00"), external_id="forge-mtn-1",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.disbursement.transfer",
+        party_id="46733123450",
+        amount=Decimal("5.00"),
+        external_id="forge-mtn-1",
+    )
     first = delivered(live_settings, 1)
     assert first[0]["status_code"] == 200
     wait_until(lambda: status_of(transfer) == PaymentStatus.FAILED)
@@ -81,9 +84,12 @@ def test_forged_mtn_success_for_a_failed_payout_is_recorded_and_ignored(
 def test_mtn_duplicated_callbacks_change_nothing_twice(live_settings: SandboxHandle) -> None:
     live_settings.control.set_callbacks(duplicate_rate=1.0)
     transfer = send(
-        account="mtn", operation="mtn.disbursement.transfer", party_id="46733123451",
-        amount=Decimal("7.00"), external_id="dup-mtn-1",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.disbursement.transfer",
+        party_id="46733123451",
+        amount=Decimal("7.00"),
+        external_id="dup-mtn-1",
+    )
     log = delivered(live_settings, 2)
     assert [d["status_code"] for d in log] == [200, 200]
     wait_until(lambda: status_of(transfer) == PaymentStatus.FAILED)
@@ -106,14 +112,18 @@ def test_mtn_unknown_token_over_http_is_404(live_settings: SandboxHandle, live_s
 def test_momo_ipn_forgeries_then_settlement_then_late_ones(live_settings: SandboxHandle) -> None:
     control = live_settings.control
     transfer = send(
-        account="momo", operation="momo_vn.pay_wallet", party_id="0900009000",
+        account="momo",
+        operation="momo_vn.pay_wallet",
+        party_id="0900009000",
         party_name="NGUYEN VAN A",
-        amount=Decimal(60000), external_id="ipn-live-1",
-    )  # fmt: skip
+        amount=Decimal(60000),
+        external_id="ipn-live-1",
+    )
     assert transfer.status in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN)
     for tamper in ("signature", "amount", "missing_field"):
-        control.post("/_sandbox/momo_vn/forge-ipn", {"order_id": transfer.order_id,
-                                                     "tamper": tamper})  # fmt: skip
+        control.post(
+            "/_sandbox/momo_vn/forge-ipn", {"order_id": transfer.order_id, "tamper": tamper}
+        )
     log = delivered(live_settings, 3)
     assert [d["status_code"] for d in log] == [400, 400, 400]
     assert sorted(Callback.objects.values_list("verdict", flat=True)) == sorted(

@@ -37,9 +37,12 @@ def test_known_token_enqueues_a_status_query_and_body_changes_nothing(
     transfer = make_transfer()
     with django_capture_on_commit_callbacks(execute=False) as queued:
         resp = client.put(
-            url(transfer.callback_token), SUCCESS_BODY, content_type="application/json",
-            HTTP_AUTHORIZATION="Bearer leaked", HTTP_OCP_APIM_SUBSCRIPTION_KEY="k3y",
-        )  # fmt: skip
+            url(transfer.callback_token),
+            SUCCESS_BODY,
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Bearer leaked",
+            HTTP_OCP_APIM_SUBSCRIPTION_KEY="k3y",
+        )
     assert resp.status_code == 200
     assert len(queued) == 1  # the refresh, to run after commit
     transfer.refresh_from_db()
@@ -133,8 +136,11 @@ def test_non_json_content_type_is_415(
     client: Client, make_transfer: Callable[..., Transfer]
 ) -> None:
     transfer = make_transfer()
-    resp = client.post(url(transfer.callback_token), "status=SUCCESSFUL",
-                       content_type="application/x-www-form-urlencoded")  # fmt: skip
+    resp = client.post(
+        url(transfer.callback_token),
+        "status=SUCCESSFUL",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert resp.status_code == 415
     cb = Callback.objects.get()
     assert (cb.verdict, cb.response_status) == (V.MALFORMED, 415)
@@ -178,13 +184,17 @@ def test_source_outside_allow_list_is_403(
     with django_capture_on_commit_callbacks(execute=False) as queued:
         # The forger's own X-Forwarded-For entry sits left of what our proxy appended.
         forged = client.post(
-            url(transfer.callback_token), SUCCESS_BODY, content_type="application/json",
+            url(transfer.callback_token),
+            SUCCESS_BODY,
+            content_type="application/json",
             HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.66",
-        )  # fmt: skip
+        )
         allowed = client.post(
-            url(transfer.callback_token), SUCCESS_BODY, content_type="application/json",
+            url(transfer.callback_token),
+            SUCCESS_BODY,
+            content_type="application/json",
             HTTP_X_FORWARDED_FOR="198.51.100.7",
-        )  # fmt: skip
+        )
     assert forged.status_code == 403
     assert allowed.status_code == 200
     assert len(queued) == 1

@@ -116,9 +116,14 @@ def payments(momo_accounts: Any) -> dict[str, Any]:
     momo_payout = factories.make_transfer("momo", prefix="leak")
     services.send_transfer(momo_payout.pk, actor="test")
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id="256771234567",
-        amount=Decimal("40.00"), external_id="leak-col", actor="test", message="order",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id="256771234567",
+        amount=Decimal("40.00"),
+        external_id="leak-col",
+        actor="test",
+        message="order",
+    )
     services.send_collection(collection.pk, actor="test")
     collection = services.refresh_collection(collection.pk, actor="test")
     assert collection.status == PaymentStatus.SUCCESSFUL, collection.status
@@ -160,8 +165,9 @@ def send_callbacks(payments: dict[str, Any], settings: Any) -> list[Any]:
     ]
     # A source outside the allow-list, with a known token.
     settings.DJANGO_MOMO = {
-        **settings.DJANGO_MOMO, "CALLBACK_ALLOWED_NETWORKS": {"mtn": ["198.51.100.0/24"]},
-    }  # fmt: skip
+        **settings.DJANGO_MOMO,
+        "CALLBACK_ALLOWED_NETWORKS": {"mtn": ["198.51.100.0/24"]},
+    }
     answers.append(mtn_post(client, payments["collection"].callback_token))
     return answers
 
@@ -202,9 +208,12 @@ def test_no_page_log_line_or_answer_shows_a_token_or_a_secret(
 
     # Models: str and repr.
     rows: list[Any] = [
-        *Transfer.objects.all(), *Collection.objects.all(), *Refund.objects.all(),
-        *Callback.objects.all(), *StatusChange.objects.all(),
-    ]  # fmt: skip
+        *Transfer.objects.all(),
+        *Collection.objects.all(),
+        *Refund.objects.all(),
+        *Callback.objects.all(),
+        *StatusChange.objects.all(),
+    ]
     for row in rows:
         assert_nowhere(f"{row} {row!r}", forbidden, f"str of {type(row).__name__} {row.pk}")
     masked = Callback.objects.filter(token=payments["mtn_payout"].callback_token).first()
@@ -216,9 +225,12 @@ def test_no_page_log_line_or_answer_shows_a_token_or_a_secret(
     admin.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
     pages = []
     for name, model in (
-        ("transfer", Transfer), ("collection", Collection), ("refund", Refund),
-        ("statuschange", StatusChange), ("callback", Callback),
-    ):  # fmt: skip
+        ("transfer", Transfer),
+        ("collection", Collection),
+        ("refund", Refund),
+        ("statuschange", StatusChange),
+        ("callback", Callback),
+    ):
         pages.append(f"{ADMIN}/{name}/")
         pages.append(f"{ADMIN}/{name}/?q=leak")
         for pk in model.objects.values_list("pk", flat=True):

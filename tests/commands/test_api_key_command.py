@@ -34,9 +34,18 @@ def run(*args: str) -> tuple[str, str]:
 
 def test_create_prints_the_key_once_and_list_never(backend: User) -> None:
     out, err = run(
-        "create", "--user", "shop-backend", "--name", "shop", "--scope",
-        "django_momo.add_transfer", "--account", "mtn", "--expires-in-days", "90",
-    )  # fmt: skip
+        "create",
+        "--user",
+        "shop-backend",
+        "--name",
+        "shop",
+        "--scope",
+        "django_momo.add_transfer",
+        "--account",
+        "mtn",
+        "--expires-in-days",
+        "90",
+    )
     [plaintext] = KEY_RE.findall(out)
     assert err == ""
     key = ApiKey.objects.get()
@@ -54,9 +63,14 @@ def test_create_prints_the_key_once_and_list_never(backend: User) -> None:
 
 def test_a_scope_the_owner_lacks_is_issued_with_a_warning(backend: User) -> None:
     _, err = run(
-        "create", "--user", "shop-backend", "--name", "shop", "--scope",
+        "create",
+        "--user",
+        "shop-backend",
+        "--name",
+        "shop",
+        "--scope",
         "django_momo.request_collection",
-    )  # fmt: skip
+    )
     assert "does not hold django_momo.request_collection" in err
     assert ApiKey.objects.count() == 1
 

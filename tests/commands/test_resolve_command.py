@@ -49,10 +49,13 @@ def pending_transfer(status: str = S.PENDING) -> Transfer:
 
 def collection_in(status: str) -> Collection:
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id="256771000999",
-        amount=Decimal("40.00"), external_id=f"col-{Collection.objects.count() + 1}",
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id="256771000999",
+        amount=Decimal("40.00"),
+        external_id=f"col-{Collection.objects.count() + 1}",
         actor="test",
-    )  # fmt: skip
+    )
     return in_status(collection, status)
 
 
@@ -82,9 +85,18 @@ def snapshot() -> tuple[Any, ...]:
 
 def test_resolving_a_payout_as_successful(alice: User) -> None:
     transfer = pending_transfer()
-    output = resolve("transfer", transfer.pk, "--outcome", "successful", "--note",
-                     "statement of 3 May, line 12", "--transaction-id", "TX-4410",
-                     "--user", "alice")  # fmt: skip
+    output = resolve(
+        "transfer",
+        transfer.pk,
+        "--outcome",
+        "successful",
+        "--note",
+        "statement of 3 May, line 12",
+        "--transaction-id",
+        "TX-4410",
+        "--user",
+        "alice",
+    )
 
     assert output == (
         f"Resolved payout {transfer.pk} ({transfer.external_id}) by hand: now successful, "
@@ -95,8 +107,10 @@ def test_resolving_a_payout_as_successful(alice: User) -> None:
     assert transfer.attention == ""
     change = transfer.status_changes.order_by("id").last()
     assert (change.from_status, change.to_status, change.actor) == (
-        S.PENDING, S.SUCCESSFUL, "user:alice"
-    )  # fmt: skip
+        S.PENDING,
+        S.SUCCESSFUL,
+        "user:alice",
+    )
     assert "statement of 3 May, line 12" in change.reason
 
 
@@ -110,8 +124,9 @@ def test_resolving_a_payout_as_successful(alice: User) -> None:
 )
 def test_resolving_each_kind_as_failed(alice: User, kind: str, make: Any) -> None:
     payment = make()
-    output = resolve(kind, payment.pk, "--outcome", "failed", "--note", "not on the statement",
-                     "--user", "alice")  # fmt: skip
+    output = resolve(
+        kind, payment.pk, "--outcome", "failed", "--note", "not on the statement", "--user", "alice"
+    )
     assert "by hand: now failed; recorded as user:alice." in output
     payment.refresh_from_db()
     assert (payment.status, payment.failure_code) == (S.FAILED, "MANUAL")
@@ -121,8 +136,9 @@ def test_resolving_each_kind_as_failed(alice: User, kind: str, make: Any) -> Non
 def test_a_superuser_may_resolve(db: None) -> None:
     User.objects.create_superuser("root")
     transfer = pending_transfer()
-    assert "now failed" in resolve("transfer", transfer.pk, "--outcome", "failed", "--note",
-                                   "checked", "--user", "root")  # fmt: skip
+    assert "now failed" in resolve(
+        "transfer", transfer.pk, "--outcome", "failed", "--note", "checked", "--user", "root"
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,16 +146,21 @@ def test_a_superuser_may_resolve(db: None) -> None:
     [
         (["--user", "nobody"], "--user: no user named 'nobody'"),
         # Holding the permission of another kind is not enough.
-        (["--user", "carol"], "'carol' may not resolve payments by hand: needs the "
-                              "django_momo.resolve_transfer permission"),
+        (
+            ["--user", "carol"],
+            "'carol' may not resolve payments by hand: needs the "
+            "django_momo.resolve_transfer permission",
+        ),
         (["--user", "dave"], "'dave' may not resolve payments by hand"),  # inactive
         (["--note", "   "], "--note: required"),
         (["--outcome", "successful"], "--transaction-id: required for a successful outcome"),
-        (["--outcome", "successful", "--transaction-id", "TX 1"],
-         "--transaction-id: at most 64 characters, no spaces"),
+        (
+            ["--outcome", "successful", "--transaction-id", "TX 1"],
+            "--transaction-id: at most 64 characters, no spaces",
+        ),
         (["--outcome", "refunded"], "argument --outcome: invalid choice: 'refunded'"),
     ],
-)  # fmt: skip
+)
 def test_refusals_change_nothing(alice: User, args: list[str], message: str) -> None:
     user("carol", "resolve_collection")
     user("dave", "resolve_transfer", is_active=False)
@@ -159,8 +180,9 @@ def test_a_payment_that_is_not_in_flight_is_refused(alice: User, status: str) ->
     transfer = in_status(make_transfer("mtn"), status)
     before = snapshot()
     with pytest.raises(CommandError) as excinfo:
-        resolve("transfer", transfer.pk, "--outcome", "failed", "--note", "checked",
-                "--user", "alice")  # fmt: skip
+        resolve(
+            "transfer", transfer.pk, "--outcome", "failed", "--note", "checked", "--user", "alice"
+        )
     assert f"payout {transfer.pk} is {status}: only a sending, pending or unknown" in str(
         excinfo.value
     )

@@ -578,8 +578,11 @@ def test_callback_host_mismatch_message_is_unchanged(settings):
         "DJANGO_MOMO[\"ACCOUNTS\"]['ug'][\"CALLBACK_HOST\"] 'Other.example.com' differs from the "
         "CALLBACK_BASE_URL host 'shop.example.com'."
     )
-    configure(settings, {"ug": {**good_mtn(), "CALLBACK_HOST": "other.example.com"}},
-              CALLBACK_BASE_URL="not a url")  # fmt: skip
+    configure(
+        settings,
+        {"ug": {**good_mtn(), "CALLBACK_HOST": "other.example.com"}},
+        CALLBACK_BASE_URL="not a url",
+    )
     assert "django_momo.W004" not in momo_ids(run_checks())
 
 

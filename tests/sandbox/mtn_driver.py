@@ -34,8 +34,9 @@ class Mtn:
         self.control = sandbox.control
         self.tokens: dict[str, str] = {}
 
-    def token(self, product: str, user: str = presets.MTN_API_USER,
-              key: str = presets.MTN_API_KEY) -> requests.Response:  # fmt: skip
+    def token(
+        self, product: str, user: str = presets.MTN_API_USER, key: str = presets.MTN_API_KEY
+    ) -> requests.Response:
         return requests.post(
             f"{self.base}/{product}/token/",
             auth=(user, key),
@@ -56,8 +57,9 @@ class Mtn:
         headers.update(extra)
         return headers
 
-    def create(self, path: str, body: dict[str, Any], ref: str | None = None,
-               **headers: str) -> tuple[str, requests.Response]:  # fmt: skip
+    def create(
+        self, path: str, body: dict[str, Any], ref: str | None = None, **headers: str
+    ) -> tuple[str, requests.Response]:
         ref = ref or str(uuid.uuid4())
         product = path.split("/")[0]
         hdrs = self.headers(product, **{"X-Reference-Id": ref})
@@ -119,9 +121,13 @@ class Receiver:
                 body = self.rfile.read(length)
                 with outer.event:
                     outer.calls.append(
-                        {"method": self.command, "path": self.path, "body": json.loads(body),
-                         "headers": dict(self.headers)}
-                    )  # fmt: skip
+                        {
+                            "method": self.command,
+                            "path": self.path,
+                            "body": json.loads(body),
+                            "headers": dict(self.headers),
+                        }
+                    )
                     outer.event.notify_all()
                 self.send_response(200)
                 self.send_header("Content-Length", "0")

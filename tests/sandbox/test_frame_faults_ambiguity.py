@@ -106,8 +106,9 @@ def test_gateway_limits_spare_token_requests_and_check_the_key_first(mtn: Mtn) -
     mtn.control.set_faults({"quota_exceeded": {"next": 1}, "rate_limited": {"next": 1}})
     assert mtn.token("disbursement").status_code == 200
     bad_key = dict(mtn.headers("disbursement"), **{"Ocp-Apim-Subscription-Key": "wrong"})
-    resp = requests.get(f"{mtn.base}/disbursement/v1_0/account/balance", headers=bad_key,
-                        timeout=10)  # fmt: skip
+    resp = requests.get(
+        f"{mtn.base}/disbursement/v1_0/account/balance", headers=bad_key, timeout=10
+    )
     assert (resp.status_code, resp.json()) == (401, SUBSCRIPTION_DENIED)
     faults = mtn.control.faults()
     assert (faults["quota_exceeded"]["next"], faults["rate_limited"]["next"]) == (1, 1)
@@ -170,8 +171,9 @@ def test_refuse_retry_bad_request_names_the_payer_of_a_collection(mtn: Mtn) -> N
     mtn.control.set_faults(refuse_retry={"next": 1, "answer": "bad_request"})
     _, retry = mtn.create(REQUEST_TO_PAY, request, ref=ref)
     assert (retry.status_code, retry.json()) == (
-        400, {"code": "PAYER_NOT_FOUND", "message": "Payer does not exist"},
-    )  # fmt: skip
+        400,
+        {"code": "PAYER_NOT_FOUND", "message": "Payer does not exist"},
+    )
     assert mtn.get(f"{REQUEST_TO_PAY}/{ref}").json()["status"] == "SUCCESSFUL"
 
 
@@ -305,8 +307,9 @@ def test_a_real_duplicated_order_replays_as_40(momo_sandbox: SandboxHandle) -> N
 def test_check_wallet_maintenance_is_not_final_and_replays_as_40(
     momo_sandbox: SandboxHandle,
 ) -> None:
-    body = signed("verify", requestType="checkWallet",
-                  disbursementMethod=encrypt({"walletId": "0900000010"}))  # fmt: skip
+    body = signed(
+        "verify", requestType="checkWallet", disbursementMethod=encrypt({"walletId": "0900000010"})
+    )
     first = post(momo_sandbox, VERIFY, body)
     assert (first.status_code, first.json()["resultCode"]) == (503, 10)
     again = post(momo_sandbox, VERIFY, body)
@@ -344,10 +347,20 @@ def test_fault_settings_show_every_kind_and_the_refusal_answer(
 ) -> None:
     faults = momo_sandbox.control.faults()
     assert set(FAULT_KINDS) <= set(faults)
-    assert {"quota_exceeded", "rate_limited", "refuse_retry", "replay_unknown",
-            "refuse_order"} <= set(faults)  # fmt: skip
-    assert faults["refuse_retry"] == {"rate": 0.0, "next": 0, "provider": None, "fired": 0,
-                                      "answer": "quota"}  # fmt: skip
+    assert {
+        "quota_exceeded",
+        "rate_limited",
+        "refuse_retry",
+        "replay_unknown",
+        "refuse_order",
+    } <= set(faults)
+    assert faults["refuse_retry"] == {
+        "rate": 0.0,
+        "next": 0,
+        "provider": None,
+        "fired": 0,
+        "answer": "quota",
+    }
     shown = momo_sandbox.control.set_faults(
         {"refuse_retry": {"rate": 0.25, "answer": "unauthorized"}}, refuse_order=0.5
     )
@@ -361,8 +374,10 @@ def test_fault_settings_show_every_kind_and_the_refusal_answer(
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"refuse_retry": {"next": 1, "answer": "teapot"}},
-         "refuse_retry.answer must be one of quota, rate_limit, bad_request, unauthorized"),
+        (
+            {"refuse_retry": {"next": 1, "answer": "teapot"}},
+            "refuse_retry.answer must be one of quota, rate_limit, bad_request, unauthorized",
+        ),
         ({"refuse_retry": {"answer": None}}, "refuse_retry.answer must be one of"),
         ({"refuse_order": {"next": 1, "answer": "quota"}}, "refuse_order: unknown keys"),
         ({"refuse_retry": {"next": 1, "provider": "momo_vn"}}, "refuse_retry is a mtn fault"),
@@ -370,7 +385,7 @@ def test_fault_settings_show_every_kind_and_the_refusal_answer(
         ({"quota_exceeded": {"next": -1}}, "quota_exceeded.next"),
         ({"rate_limited": {"rate": 1.5}}, "rate_limited.rate"),
     ],
-)  # fmt: skip
+)
 def test_bad_fault_specs_are_refused_and_change_nothing(
     momo_sandbox: SandboxHandle, spec: dict[str, Any], message: str
 ) -> None:
@@ -393,11 +408,23 @@ def test_command_line_sets_the_new_faults() -> None:
     app = SandboxApp(vars(args))
     try:
         faults = app.state.faults.as_dict()
-        rates = {kind: faults[kind]["rate"] for kind in
-                 ("quota_exceeded", "rate_limited", "refuse_retry", "replay_unknown",
-                  "refuse_order")}  # fmt: skip
-        assert rates == {"quota_exceeded": 0.1, "rate_limited": 0.2, "refuse_retry": 0.3,
-                         "replay_unknown": 0.4, "refuse_order": 0.5}  # fmt: skip
+        rates = {
+            kind: faults[kind]["rate"]
+            for kind in (
+                "quota_exceeded",
+                "rate_limited",
+                "refuse_retry",
+                "replay_unknown",
+                "refuse_order",
+            )
+        }
+        assert rates == {
+            "quota_exceeded": 0.1,
+            "rate_limited": 0.2,
+            "refuse_retry": 0.3,
+            "replay_unknown": 0.4,
+            "refuse_order": 0.5,
+        }
         assert faults["refuse_retry"]["answer"] == "bad_request"
         app.reset()  # a reset restores the command-line faults
         assert app.state.faults.as_dict()["refuse_retry"]["answer"] == "bad_request"

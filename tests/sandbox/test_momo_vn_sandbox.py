@@ -65,8 +65,14 @@ def wallet(wallet_id: str = "0912345678") -> dict[str, Any]:
     return {"walletId": wallet_id, "walletName": "Nguyễn Văn A", "validatePersonalId": False}
 
 
-def pay_body(method: dict[str, Any], *, amount: Any = "50000", ipn: str = "http://127.0.0.1:9/ipn",
-             request_type: str = "disburseToWallet", **over: Any) -> dict[str, Any]:  # fmt: skip
+def pay_body(
+    method: dict[str, Any],
+    *,
+    amount: Any = "50000",
+    ipn: str = "http://127.0.0.1:9/ipn",
+    request_type: str = "disburseToWallet",
+    **over: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "partnerCode": PARTNER,
         "orderId": new_id("OD"),
@@ -91,8 +97,13 @@ def post(sb: Any, path: str, body: dict[str, Any] | bytes) -> requests.Response:
 
 
 def signed(operation: str, **fields: Any) -> dict[str, Any]:
-    body = {"partnerCode": PARTNER, "orderId": new_id("OD"), "requestId": new_id("RE"),
-            "lang": "en", **fields}  # fmt: skip
+    body = {
+        "partnerCode": PARTNER,
+        "orderId": new_id("OD"),
+        "requestId": new_id("RE"),
+        "lang": "en",
+        **fields,
+    }
     body["signature"] = hmac_hex(operation, body)
     return body
 
@@ -116,9 +127,12 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 outer.received.append(
-                    {"path": self.path, "content_type": self.headers.get("Content-Type"),
-                     "body": json.loads(self.rfile.read(length).decode("utf-8"))}
-                )  # fmt: skip
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        "body": json.loads(self.rfile.read(length).decode("utf-8")),
+                    }
+                )
                 self.send_response(204)
                 self.end_headers()
 
@@ -154,8 +168,10 @@ def test_wallet_payout_succeeds_books_and_sends_a_signed_ipn(momo_sandbox, recei
     assert data["resultCode"] == 0
     assert data["message"] == "Successful."
     assert (data["orderId"], data["requestId"], data["amount"]) == (
-        body["orderId"], body["requestId"], 50000,
-    )  # fmt: skip
+        body["orderId"],
+        body["requestId"],
+        50000,
+    )
     assert isinstance(data["transId"], int)
     assert data["balance"] == presets.MOMO_OPENING_BALANCE - 50000
     [entry] = momo_entries(momo_sandbox)
@@ -236,8 +252,11 @@ def test_7000_settles_to_success_with_an_ipn(momo_sandbox, receiver):
 
 
 def test_bank_payout_masks_the_account(momo_sandbox):
-    method = {"bankAccountNo": "9704150961516941", "bankAccountHolderName": "Nguyen Van A",
-              "bankCode": "CTG"}  # fmt: skip
+    method = {
+        "bankAccountNo": "9704150961516941",
+        "bankAccountHolderName": "Nguyen Van A",
+        "bankCode": "CTG",
+    }
     data = post(momo_sandbox, PAY, pay_body(method, request_type="disburseToBank")).json()
     assert data["resultCode"] == 0
     [entry] = momo_entries(momo_sandbox)
@@ -266,12 +285,19 @@ def test_bank_payout_rules(momo_sandbox, method, amount, code):
 # -- verify, balance, query ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("wallet_id", "code", "status"),
-    [("0912345678", 0, 200), ("0900001007", 1007, 200), ("0900004003", 4003, 200),
-     ("0900000099", 99, 200), ("0900000010", 10, 503), ("0900007000", 0, 200)],
-)  # fmt: skip
+    [
+        ("0912345678", 0, 200),
+        ("0900001007", 1007, 200),
+        ("0900004003", 4003, 200),
+        ("0900000099", 99, 200),
+        ("0900000010", 10, 503),
+        ("0900007000", 0, 200),
+    ],
+)
 def test_check_wallet(momo_sandbox, wallet_id, code, status):
-    body = signed("verify", requestType="checkWallet",
-                  disbursementMethod=encrypt({"walletId": wallet_id}))  # fmt: skip
+    body = signed(
+        "verify", requestType="checkWallet", disbursementMethod=encrypt({"walletId": wallet_id})
+    )
     resp = post(momo_sandbox, VERIFY, body)
     assert (resp.status_code, resp.json()["resultCode"]) == (status, code)
     assert set(resp.json()) >= {"partnerCode", "orderId", "requestId", "responseTime", "message"}
@@ -375,10 +401,13 @@ def test_undecryptable_method(momo_sandbox, cipher):
         ({"extraData": "not-base64"}, 20, "extraData"),
         ({"ipnUrl": ""}, 20, "ipnUrl"),
         ({"method": {"walletId": "84912345678"}}, 20, "disbursementMethod.walletId"),
-        ({"method": {"walletId": "0912345678", "validatePersonalId": True}}, 20,
-         "disbursementMethod.personalId"),
+        (
+            {"method": {"walletId": "0912345678", "validatePersonalId": True}},
+            20,
+            "disbursementMethod.personalId",
+        ),
     ],
-)  # fmt: skip
+)
 def test_validation_errors(momo_sandbox, change, code, field):
     method = change.pop("method", wallet())
     body = pay_body(method, **change)

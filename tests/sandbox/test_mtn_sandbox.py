@@ -56,8 +56,9 @@ def test_token_rejects_bad_credentials_body_and_missing_length(mtn: Mtn) -> None
 def test_token_is_valid_only_for_its_product_and_until_expiry(mtn: Mtn) -> None:
     collection_token = mtn.token("collection").json()["access_token"]
     headers = mtn.headers("disbursement", Authorization=f"Bearer {collection_token}")
-    resp = requests.get(f"{mtn.base}/disbursement/v1_0/account/balance", headers=headers,
-                        timeout=10)  # fmt: skip
+    resp = requests.get(
+        f"{mtn.base}/disbursement/v1_0/account/balance", headers=headers, timeout=10
+    )
     assert resp.status_code == 401
     assert "error" in resp.json()
     assert "statusCode" not in resp.json()
@@ -66,8 +67,9 @@ def test_token_is_valid_only_for_its_product_and_until_expiry(mtn: Mtn) -> None:
     expired = mtn.token("disbursement").json()
     assert expired["expires_in"] == 0
     headers["Authorization"] = f"Bearer {expired['access_token']}"
-    resp = requests.get(f"{mtn.base}/disbursement/v1_0/account/balance", headers=headers,
-                        timeout=10)  # fmt: skip
+    resp = requests.get(
+        f"{mtn.base}/disbursement/v1_0/account/balance", headers=headers, timeout=10
+    )
     assert (resp.status_code, resp.json()) == (401, {"error": "access_token_expired"})
 
 
@@ -159,8 +161,13 @@ def test_every_creating_operation_and_its_status(mtn: Mtn, create: str, status: 
 
 
 def test_cashtransfer_echoes_kyc_fields(mtn: Mtn) -> None:
-    body = payout(payerFirstName="Ada", payerSurName="Lovelace", originalAmount="110",
-                  originalCurrency="USD", payerIdentificationType="PASS")  # fmt: skip
+    body = payout(
+        payerFirstName="Ada",
+        payerSurName="Lovelace",
+        originalAmount="110",
+        originalCurrency="USD",
+        payerIdentificationType="PASS",
+    )
     ref, resp = mtn.create("remittance/v2_0/cashtransfer", body)
     assert resp.status_code == 202
     result = mtn.get(f"remittance/v2_0/cashtransfer/{ref}").json()
@@ -190,8 +197,9 @@ def test_wrong_or_missing_subscription_key(mtn: Mtn, key: str | None) -> None:
     del headers["Ocp-Apim-Subscription-Key"]
     if key:
         headers["Ocp-Apim-Subscription-Key"] = key
-    resp = requests.post(f"{mtn.base}/disbursement/v1_0/transfer", json=payout(),
-                         headers=headers, timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/disbursement/v1_0/transfer", json=payout(), headers=headers, timeout=10
+    )
     assert (resp.status_code, resp.json()) == (401, SUBSCRIPTION_DENIED)
     assert mtn.ledger()["entries"] == []
 
@@ -199,8 +207,9 @@ def test_wrong_or_missing_subscription_key(mtn: Mtn, key: str | None) -> None:
 def test_missing_token_is_401(mtn: Mtn) -> None:
     headers = mtn.headers("disbursement", **{"X-Reference-Id": str(uuid.uuid4())})
     del headers["Authorization"]
-    resp = requests.post(f"{mtn.base}/disbursement/v1_0/transfer", json=payout(),
-                         headers=headers, timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/disbursement/v1_0/transfer", json=payout(), headers=headers, timeout=10
+    )
     assert resp.status_code == 401
     assert resp.json() == {"error": "invalid_token"}
 
@@ -212,8 +221,9 @@ def test_wrong_target_environment(mtn: Mtn) -> None:
 
 
 def test_callback_host_must_match_provider_callback_host(mtn: Mtn) -> None:
-    _, resp = mtn.create("disbursement/v1_0/transfer", payout(),
-                         X_Callback_Url="https://evil.example/cb")  # fmt: skip
+    _, resp = mtn.create(
+        "disbursement/v1_0/transfer", payout(), X_Callback_Url="https://evil.example/cb"
+    )
     assert resp.status_code == 500
     assert resp.json()["code"] == "INVALID_CALLBACK_URL_HOST"
     assert mtn.ledger()["entries"] == []
@@ -257,8 +267,9 @@ def test_160_characters_are_fine(mtn: Mtn) -> None:
 @pytest.mark.parametrize("ref", ["not-a-uuid", "6fa459ea-ee8a-11ca-8d1b-0800200c9a66", ""])
 def test_reference_must_be_uuid4(mtn: Mtn, ref: str) -> None:
     headers = mtn.headers("disbursement", **{"X-Reference-Id": ref})
-    resp = requests.post(f"{mtn.base}/disbursement/v1_0/transfer", json=payout(),
-                         headers=headers, timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/disbursement/v1_0/transfer", json=payout(), headers=headers, timeout=10
+    )
     assert resp.status_code == 400
 
 

@@ -37,8 +37,7 @@ def test_provisioning_flow(mtn: Mtn) -> None:
     resp = requests.get(f"{mtn.base}/v1_0/apiuser/{user}", headers=headers, timeout=10)
     assert resp.json() == {"providerCallbackHost": "localhost", "targetEnvironment": "sandbox"}
 
-    status, text = post_without_length(mtn.base, f"/v1_0/apiuser/{user}/apikey",
-                                         KEYS["collection"])  # fmt: skip
+    status, text = post_without_length(mtn.base, f"/v1_0/apiuser/{user}/apikey", KEYS["collection"])
     assert status == 411
     assert "<HTML>" in text
     resp = requests.post(f"{mtn.base}/v1_0/apiuser/{user}/apikey", headers=headers, timeout=10)
@@ -48,23 +47,33 @@ def test_provisioning_flow(mtn: Mtn) -> None:
     token = mtn.token("disbursement", user=user, key=api_key)
     assert token.status_code == 200
     mtn.tokens["disbursement"] = token.json()["access_token"]
-    _, resp = mtn.create("disbursement/v1_0/transfer", payout(),
-                         X_Callback_Url="http://127.0.0.1/cb")  # fmt: skip
+    _, resp = mtn.create(
+        "disbursement/v1_0/transfer", payout(), X_Callback_Url="http://127.0.0.1/cb"
+    )
     assert resp.json()["code"] == "INVALID_CALLBACK_URL_HOST"
-    _, resp = mtn.create("disbursement/v1_0/transfer", payout(),
-                         X_Callback_Url="http://localhost:9/cb")  # fmt: skip
+    _, resp = mtn.create(
+        "disbursement/v1_0/transfer", payout(), X_Callback_Url="http://localhost:9/cb"
+    )
     assert resp.status_code == 202
     assert mtn.ledger()["entries"][0]["account"] == user
 
 
 def test_provisioning_rejects_url_and_bad_key(mtn: Mtn) -> None:
     headers = {"Ocp-Apim-Subscription-Key": KEYS["remittance"], "X-Reference-Id": str(uuid.uuid4())}
-    resp = requests.post(f"{mtn.base}/v1_0/apiuser", json={"providerCallbackHost": "https://x.io/"},
-                         headers=headers, timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/v1_0/apiuser",
+        json={"providerCallbackHost": "https://x.io/"},
+        headers=headers,
+        timeout=10,
+    )
     assert resp.status_code == 400
     headers["Ocp-Apim-Subscription-Key"] = "nope"
-    resp = requests.post(f"{mtn.base}/v1_0/apiuser", json={"providerCallbackHost": "x.io"},
-                         headers=headers, timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/v1_0/apiuser",
+        json={"providerCallbackHost": "x.io"},
+        headers=headers,
+        timeout=10,
+    )
     assert (resp.status_code, resp.json()) == (401, SUBSCRIPTION_DENIED)
 
 
@@ -95,8 +104,14 @@ def test_balances_follow_the_ledger(mtn: Mtn) -> None:
     failed, _ = mtn.create("collection/v1_0/requesttopay", collect("46733123451", amount="80"))
     assert _balance(mtn, "collection") == "80"
 
-    refund = {"amount": "30", "currency": "EUR", "externalId": "r1", "payerMessage": "refund",
-              "payeeNote": "refund", "referenceIdToRefund": collected}  # fmt: skip
+    refund = {
+        "amount": "30",
+        "currency": "EUR",
+        "externalId": "r1",
+        "payerMessage": "refund",
+        "payeeNote": "refund",
+        "referenceIdToRefund": collected,
+    }
     ref, resp = mtn.create("disbursement/v2_0/refund", refund)
     assert resp.status_code == 202
     result = mtn.get(f"disbursement/v1_0/refund/{ref}").json()
@@ -106,8 +121,7 @@ def test_balances_follow_the_ledger(mtn: Mtn) -> None:
 
     _, too_much = mtn.create("disbursement/v1_0/refund", dict(refund, amount="50.01"))
     assert too_much.status_code == 400
-    _, of_failed = mtn.create("disbursement/v1_0/refund",
-                              dict(refund, referenceIdToRefund=failed))  # fmt: skip
+    _, of_failed = mtn.create("disbursement/v1_0/refund", dict(refund, referenceIdToRefund=failed))
     assert of_failed.status_code == 400
     _, rest = mtn.create("disbursement/v1_0/refund", dict(refund, amount="50"))
     assert rest.status_code == 202
@@ -129,10 +143,14 @@ def test_payout_beyond_balance_fails(mtn: Mtn) -> None:
 def test_callbacks_use_the_documented_method_and_carry_no_reference(
     mtn: Mtn, receiver: Receiver
 ) -> None:
-    r1, _ = mtn.create("collection/v1_0/requesttopay", collect("46733123451"),
-                       X_Callback_Url=receiver.url + "/cb/one")  # fmt: skip
-    r2, _ = mtn.create("disbursement/v2_0/deposit", payout(),
-                       X_Callback_Url=receiver.url + "/cb/two")  # fmt: skip
+    r1, _ = mtn.create(
+        "collection/v1_0/requesttopay",
+        collect("46733123451"),
+        X_Callback_Url=receiver.url + "/cb/one",
+    )
+    r2, _ = mtn.create(
+        "disbursement/v2_0/deposit", payout(), X_Callback_Url=receiver.url + "/cb/two"
+    )
     mtn.create("disbursement/v1_0/transfer", payout())  # no X-Callback-Url: no callback
     calls = {c["path"]: c for c in receiver.wait(2)}
     one, two = calls["/cb/one"], calls["/cb/two"]
@@ -150,10 +168,12 @@ def test_callbacks_use_the_documented_method_and_carry_no_reference(
 
 
 def test_settle_and_forge_callback(mtn: Mtn, receiver: Receiver) -> None:
-    ref, _ = mtn.create("collection/v1_0/requesttopay", collect("46733123454"),
-                        X_Callback_Url=receiver.url + "/cb")  # fmt: skip
-    forged = mtn.control.post("/_sandbox/mtn/forge-callback",
-                              {"reference": ref, "status": "SUCCESSFUL"})  # fmt: skip
+    ref, _ = mtn.create(
+        "collection/v1_0/requesttopay", collect("46733123454"), X_Callback_Url=receiver.url + "/cb"
+    )
+    forged = mtn.control.post(
+        "/_sandbox/mtn/forge-callback", {"reference": ref, "status": "SUCCESSFUL"}
+    )
     assert forged["method"] == "POST"
     (call,) = receiver.wait(1)
     assert call["body"]["status"] == "SUCCESSFUL"
@@ -226,9 +246,12 @@ def test_garbage_answers(mtn: Mtn, kind: str) -> None:
 # -- consent and account holders ------------------------------------------------------------------
 def test_consent_flow_returns_sand_box(mtn: Mtn) -> None:
     headers = mtn.headers("collection")
-    resp = requests.post(f"{mtn.base}/collection/v1_0/bc-authorize", headers=headers,
-                         data={"login_hint": "ID:46733123459/MSISDN", "scope": "profile",
-                               "access_type": "offline"}, timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/collection/v1_0/bc-authorize",
+        headers=headers,
+        data={"login_hint": "ID:46733123459/MSISDN", "scope": "profile", "access_type": "offline"},
+        timeout=10,
+    )
     assert resp.status_code == 200, resp.text
     auth_req_id = resp.json()["auth_req_id"]
     resp = requests.post(
@@ -245,11 +268,11 @@ def test_consent_flow_returns_sand_box(mtn: Mtn) -> None:
     assert resp.json()["token_type"] == "Bearer"
     oauth2 = resp.json()["access_token"]
     info_headers = dict(headers, Authorization=f"Bearer {oauth2}")
-    info = requests.get(f"{mtn.base}/collection/oauth2/v1_0/userinfo", headers=info_headers,
-                        timeout=10)  # fmt: skip
+    info = requests.get(
+        f"{mtn.base}/collection/oauth2/v1_0/userinfo", headers=info_headers, timeout=10
+    )
     assert info.json()["name"] == "Sand Box"
-    plain = requests.get(f"{mtn.base}/collection/oauth2/v1_0/userinfo", headers=headers,
-                         timeout=10)  # fmt: skip
+    plain = requests.get(f"{mtn.base}/collection/oauth2/v1_0/userinfo", headers=headers, timeout=10)
     assert plain.status_code == 401
 
 
@@ -263,12 +286,17 @@ def test_account_holder_queries(mtn: Mtn) -> None:
 
 def test_delivery_notification(mtn: Mtn) -> None:
     ref, _ = mtn.create("collection/v1_0/requesttopay", collect())
-    resp = requests.post(f"{mtn.base}/collection/v1_0/requesttopay/{ref}/deliverynotification",
-                         json={"notificationMessage": "Thank you"},
-                         headers=mtn.headers("collection"), timeout=10)  # fmt: skip
+    resp = requests.post(
+        f"{mtn.base}/collection/v1_0/requesttopay/{ref}/deliverynotification",
+        json={"notificationMessage": "Thank you"},
+        headers=mtn.headers("collection"),
+        timeout=10,
+    )
     assert resp.status_code == 200
     unknown = requests.post(
         f"{mtn.base}/collection/v1_0/requesttopay/{uuid.uuid4()}/deliverynotification",
-        json={"notificationMessage": "Thank you"}, headers=mtn.headers("collection"), timeout=10,
-    )  # fmt: skip
+        json={"notificationMessage": "Thank you"},
+        headers=mtn.headers("collection"),
+        timeout=10,
+    )
     assert unknown.status_code == 404

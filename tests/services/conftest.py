@@ -35,9 +35,14 @@ def later(minutes: int = 10) -> Any:
 def mtn_transfer(external_id: str = "t-1", party: str = MTN_OK, amount: Any = "25", **kw: Any):
     """A created MTN disbursement transfer."""
     transfer, created = services.create_transfer(
-        account="mtn", operation="mtn.disbursement.transfer", party_id=party, amount=amount,
-        external_id=external_id, actor="user:alice", **kw,
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.disbursement.transfer",
+        party_id=party,
+        amount=amount,
+        external_id=external_id,
+        actor="user:alice",
+        **kw,
+    )
     assert created
     return transfer
 
@@ -45,9 +50,15 @@ def mtn_transfer(external_id: str = "t-1", party: str = MTN_OK, amount: Any = "2
 def momo_payout(external_id: str = "m-1", wallet: str = WALLET_OK, amount: Any = 50_000, **kw: Any):
     """A created MoMo wallet payout."""
     transfer, created = services.create_transfer(
-        account="momo", operation="momo_vn.pay_wallet", party_id=wallet, amount=amount,
-        party_name="NGUYEN VAN A", external_id=external_id, actor="user:alice", **kw,
-    )  # fmt: skip
+        account="momo",
+        operation="momo_vn.pay_wallet",
+        party_id=wallet,
+        amount=amount,
+        party_name="NGUYEN VAN A",
+        external_id=external_id,
+        actor="user:alice",
+        **kw,
+    )
     assert created
     return transfer
 

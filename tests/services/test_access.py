@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_every_permission_in_the_table_exists():
     for codename in {p.split(".", 1)[1] for p in PERMISSIONS.values()}:
-        assert Permission.objects.filter(content_type__app_label="django_momo",
-                                         codename=codename).exists(), codename  # fmt: skip
+        assert Permission.objects.filter(
+            content_type__app_label="django_momo", codename=codename
+        ).exists(), codename
 
 
 @pytest.mark.parametrize(("kind", "action"), sorted(PERMISSIONS))

@@ -39,17 +39,26 @@ def person(name: str, *codenames: str) -> User:
 
 def payout(amount: str, external_id: str, maker: User | None = None) -> Transfer:
     transfer, _ = services.create_transfer(
-        account="mtn", operation="mtn.disbursement.transfer", party_id=MTN_OK, amount=amount,
-        external_id=external_id, actor="user:maker", created_by=maker,
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.disbursement.transfer",
+        party_id=MTN_OK,
+        amount=amount,
+        external_id=external_id,
+        actor="user:maker",
+        created_by=maker,
+    )
     return transfer
 
 
 def approve(transfer: Transfer, user: User, decision: str = "approved", note: str = "") -> Any:
     return services.decide(
-        Transfer, transfer.pk, user=user, decision=decision, note=note,
+        Transfer,
+        transfer.pk,
+        user=user,
+        decision=decision,
+        note=note,
         actor=f"user:{user.username}",
-    )  # fmt: skip
+    )
 
 
 def test_a_payout_above_the_threshold_needs_two_other_approvers(rule):
@@ -124,9 +133,13 @@ def test_the_daily_total_counts_payouts_and_refunds_of_the_day(rule):
 
 def test_a_refund_above_the_threshold_needs_approval(rule):
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="500", external_id="col-big", actor="t",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="500",
+        external_id="col-big",
+        actor="t",
+    )
     services.send_collection(collection.pk, actor="t")
     services.refresh_collection(collection.pk, actor="t")
     refund = services.create_refund(collection.pk, amount="200", external_id="rf-big", actor="a")
@@ -135,9 +148,12 @@ def test_a_refund_above_the_threshold_needs_approval(rule):
         services.send_refund(refund.pk, actor="t")
     for name in ("ann", "bob"):
         services.decide(
-            Refund, refund.pk, user=person(name, "approve_refund"), decision="approved",
+            Refund,
+            refund.pk,
+            user=person(name, "approve_refund"),
+            decision="approved",
             actor=f"user:{name}",
-        )  # fmt: skip
+        )
     assert services.send_refund(refund.pk, actor="t").status == S.PENDING
 
 

@@ -21,12 +21,19 @@ pytestmark = pytest.mark.django_db
 
 def ipn_for(payout, **change) -> DisbursementIpn:
     values = {
-        "partner_code": presets.MOMO_PARTNER_CODE, "order_id": payout.order_id,
-        "request_id": payout.reference, "amount": Decimal(payout.amount), "trans_id": 4242,
-        "result_code": 0, "message": "Successful.", "order_info": payout.message,
-        "order_type": "momo_disbursement", "extra_data": "", "response_time": 1,
+        "partner_code": presets.MOMO_PARTNER_CODE,
+        "order_id": payout.order_id,
+        "request_id": payout.reference,
+        "amount": Decimal(payout.amount),
+        "trans_id": 4242,
+        "result_code": 0,
+        "message": "Successful.",
+        "order_info": payout.message,
+        "order_type": "momo_disbursement",
+        "extra_data": "",
+        "response_time": 1,
         "outcome": Outcome.SUCCESSFUL,
-    }  # fmt: skip
+    }
     values.update(change)
     return DisbursementIpn(**values)
 
@@ -107,9 +114,11 @@ def test_an_mtn_callback_received_while_sending_is_acted_on_after_phase_2(accoun
     def callback_lands_while_sending(sender, instance, created, **kwargs):
         if created and instance.to_status == "sending":
             Callback.objects.create(
-                provider="mtn", method="POST", token=transfer.callback_token,
+                provider="mtn",
+                method="POST",
+                token=transfer.callback_token,
                 path=f"/momo/callbacks/mtn/{transfer.callback_token}/",
-            )  # fmt: skip
+            )
 
     post_save.connect(callback_lands_while_sending, sender=StatusChange)
     try:

@@ -17,9 +17,14 @@ pytestmark = pytest.mark.django_db
 
 def collect(amount="100", external_id="c-1") -> Collection:
     collection, created = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount=amount, external_id=external_id, message="Order 1", actor="api:shop",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount=amount,
+        external_id=external_id,
+        message="Order 1",
+        actor="api:shop",
+    )
     assert created
     services.send_collection(collection.pk, actor="task:send")
     done = services.refresh_collection(collection.pk, actor="task:refresh")
@@ -38,9 +43,13 @@ def test_request_to_pay(accounts):
 def test_collection_validation():
     with pytest.raises(InvalidRequest) as info:
         services.request_payment(
-            account="mtn", operation="mtn.disbursement.transfer", party_id=MTN_OK,
-            amount="1", external_id="c", actor="a",
-        )  # fmt: skip
+            account="mtn",
+            operation="mtn.disbursement.transfer",
+            party_id=MTN_OK,
+            amount="1",
+            external_id="c",
+            actor="a",
+        )
     assert info.value.field == "operation"
     assert not Collection.objects.exists()
 
@@ -84,9 +93,13 @@ def test_failed_refund_releases_its_amount(accounts):
 
 def test_only_a_successful_collection_is_refunded(accounts):
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="10", external_id="c-2", actor="a",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="10",
+        external_id="c-2",
+        actor="a",
+    )
     with pytest.raises(InvalidTransition):
         services.create_refund(collection.pk, amount="5", actor="a", external_id="rf-t6")
     assert not Refund.objects.exists()

@@ -61,9 +61,14 @@ def test_bad_input_names_the_field_and_stores_nothing(change, field):
 )
 def test_bad_momo_input(change, field):
     args = {
-        "account": "momo", "operation": "momo_vn.pay_wallet", "party_id": WALLET_OK,
-        "party_name": "NGUYEN VAN A", "amount": 50_000, "external_id": "m-1", "actor": "a",
-    }  # fmt: skip
+        "account": "momo",
+        "operation": "momo_vn.pay_wallet",
+        "party_id": WALLET_OK,
+        "party_name": "NGUYEN VAN A",
+        "amount": 50_000,
+        "external_id": "m-1",
+        "actor": "a",
+    }
     with pytest.raises(InvalidRequest) as info:
         services.create_transfer(**{**args, **change})
     assert info.value.field == field
@@ -124,9 +129,14 @@ def test_other_request_under_the_same_external_id_conflicts():
 def test_the_same_external_id_on_another_account_is_another_payment():
     services.create_transfer(**BASE)
     _payout, created = services.create_transfer(
-        account="momo", operation="momo_vn.pay_wallet", party_id=WALLET_OK,
-        party_name="A B", amount=50_000, external_id=BASE["external_id"], actor="a",
-    )  # fmt: skip
+        account="momo",
+        operation="momo_vn.pay_wallet",
+        party_id=WALLET_OK,
+        party_name="A B",
+        amount=50_000,
+        external_id=BASE["external_id"],
+        actor="a",
+    )
     assert created
     assert Transfer.objects.count() == 2
 

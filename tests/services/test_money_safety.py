@@ -41,9 +41,13 @@ def retrying(momo_accounts, settings):
 
 def mtn_transfer(external_id: str = "t-1", party: str = MTN_OK, amount: str = "25") -> Transfer:
     transfer, _ = services.create_transfer(
-        account="mtn", operation="mtn.disbursement.transfer", party_id=party, amount=amount,
-        external_id=external_id, actor="user:alice",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.disbursement.transfer",
+        party_id=party,
+        amount=amount,
+        external_id=external_id,
+        actor="user:alice",
+    )
     return transfer
 
 
@@ -90,9 +94,13 @@ def test_a_first_attempt_refusal_still_fails(retrying):
 def test_request_to_pay_refused_after_a_lost_attempt_is_unknown(retrying):
     lose_then_refuse(retrying, "quota")
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="40", external_id="c-1", actor="user:alice",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="40",
+        external_id="c-1",
+        actor="user:alice",
+    )
     sent = services.send_collection(collection.pk, actor="task:send")
     assert sent.status == S.UNKNOWN
     retrying.control.clear_faults()
@@ -102,9 +110,13 @@ def test_request_to_pay_refused_after_a_lost_attempt_is_unknown(retrying):
 
 def test_refund_refused_after_a_lost_attempt_keeps_holding_its_amount(retrying):
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="40", external_id="c-2", actor="user:alice",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="40",
+        external_id="c-2",
+        actor="user:alice",
+    )
     services.send_collection(collection.pk, actor="t")
     assert services.refresh_collection(collection.pk, actor="t").status == S.SUCCESSFUL
     collection.refresh_from_db()
@@ -229,9 +241,11 @@ def test_the_database_refuses_a_second_live_payout_in_a_chain(retrying):
         clone.pop(key)
     with pytest.raises(IntegrityError), transaction.atomic():
         Transfer.objects.create(
-            **clone, reference="11111111-1111-4111-8111-111111111111",
-            external_id="db-chain-x", callback_token="tok-x",
-        )  # fmt: skip
+            **clone,
+            reference="11111111-1111-4111-8111-111111111111",
+            external_id="db-chain-x",
+            callback_token="tok-x",
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -331,9 +345,13 @@ def test_a_momo_answer_about_another_amount_is_flagged(retrying):
 def test_a_refund_may_not_reuse_a_transfer_external_id(retrying):
     mtn_transfer("shared-ref")
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="40", external_id="col-shared", actor="user:alice",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="40",
+        external_id="col-shared",
+        actor="user:alice",
+    )
     services.send_collection(collection.pk, actor="t")
     services.refresh_collection(collection.pk, actor="t")
     with pytest.raises(services.ConflictingRequest, match="transfer"):
@@ -341,9 +359,13 @@ def test_a_refund_may_not_reuse_a_transfer_external_id(retrying):
     assert not Refund.objects.exists()
     # A collection books under another product: the same id is its own obligation there.
     other, created = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="5", external_id="shared-ref", actor="user:alice",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="5",
+        external_id="shared-ref",
+        actor="user:alice",
+    )
     assert created
     assert isinstance(other, Collection)
     # And a transfer may not take a refund's id.
@@ -354,9 +376,13 @@ def test_a_refund_may_not_reuse_a_transfer_external_id(retrying):
 
 def test_a_refund_requires_an_external_id(retrying):
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id=MTN_OK,
-        amount="40", external_id="col-x", actor="user:alice",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id=MTN_OK,
+        amount="40",
+        external_id="col-x",
+        actor="user:alice",
+    )
     services.send_collection(collection.pk, actor="t")
     services.refresh_collection(collection.pk, actor="t")
     for bad in (None, ""):

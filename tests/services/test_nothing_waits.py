@@ -153,9 +153,13 @@ def test_an_operator_resolves_an_unresolved_payment_with_an_audit_row(accounts):
     transfer = mtn_transfer("by-hand", party=STUCK)
     services.send_transfer(transfer.pk, actor="t")
     done = services.resolve_manually(
-        Transfer, transfer.pk, outcome="successful", note="On the MTN statement of 2 Dec",
-        provider_transaction_id="998877", actor="user:olga",
-    )  # fmt: skip
+        Transfer,
+        transfer.pk,
+        outcome="successful",
+        note="On the MTN statement of 2 Dec",
+        provider_transaction_id="998877",
+        actor="user:olga",
+    )
     assert done.status == S.SUCCESSFUL
     assert done.provider_transaction_id == "998877"
     change = StatusChange.objects.filter(transfer=done).order_by("id").last()
@@ -171,10 +175,12 @@ def test_an_operator_resolves_an_unresolved_payment_with_an_audit_row(accounts):
         ({"outcome": "paid", "note": "x"}, "outcome"),
         ({"outcome": "failed", "note": "  "}, "note"),
         ({"outcome": "successful", "note": "seen"}, "provider_transaction_id"),
-        ({"outcome": "successful", "note": "seen", "provider_transaction_id": "a b"},
-         "provider_transaction_id"),
+        (
+            {"outcome": "successful", "note": "seen", "provider_transaction_id": "a b"},
+            "provider_transaction_id",
+        ),
     ],
-)  # fmt: skip
+)
 def test_manual_resolution_refuses_bad_input_and_changes_nothing(accounts, kwargs, field):
     transfer = mtn_transfer("bad-hand", party=STUCK)
     services.send_transfer(transfer.pk, actor="t")

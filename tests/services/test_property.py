@@ -55,8 +55,11 @@ def run(action: str, sandbox, transfer: Transfer, provider: str) -> None:
         except SimulatedCrash:
             pass
         return
-    faults = {"fault_lost": "lost_after_booking", "fault_error": "error_before_booking",
-              "fault_status": "status_error"}  # fmt: skip
+    faults = {
+        "fault_lost": "lost_after_booking",
+        "fault_error": "error_before_booking",
+        "fault_status": "status_error",
+    }
     if action in faults:
         sandbox.control.set_faults(**{faults[action]: {"next": 1, "provider": provider}})
     elif action == "send":
@@ -80,13 +83,21 @@ def run(action: str, sandbox, transfer: Transfer, provider: str) -> None:
         code = 0 if outcome is Outcome.SUCCESSFUL else 1100
         services.apply_momo_ipn(
             DisbursementIpn(
-                partner_code=presets.MOMO_PARTNER_CODE, order_id=transfer.order_id,
-                request_id=transfer.reference, amount=Decimal(transfer.amount), trans_id=77,
-                result_code=code, message="m", order_info="i", order_type="momo_disbursement",
-                extra_data="", response_time=1, outcome=outcome,
+                partner_code=presets.MOMO_PARTNER_CODE,
+                order_id=transfer.order_id,
+                request_id=transfer.reference,
+                amount=Decimal(transfer.amount),
+                trans_id=77,
+                result_code=code,
+                message="m",
+                order_info="i",
+                order_type="momo_disbursement",
+                extra_data="",
+                response_time=1,
+                outcome=outcome,
             ),
             actor="callback:prop",
-        )  # fmt: skip
+        )
 
 
 @settings(
@@ -105,14 +116,23 @@ def test_random_histories_keep_the_invariants(accounts, provider, good, actions)
     n = next(_ids)
     if provider == "mtn":
         transfer, _ = services.create_transfer(
-            account="mtn", operation="mtn.disbursement.transfer", amount="5",
-            party_id=MTN_OK if good else MTN_REJECTED, external_id=f"p-{n}", actor="prop",
-        )  # fmt: skip
+            account="mtn",
+            operation="mtn.disbursement.transfer",
+            amount="5",
+            party_id=MTN_OK if good else MTN_REJECTED,
+            external_id=f"p-{n}",
+            actor="prop",
+        )
     else:
         transfer, _ = services.create_transfer(
-            account="momo", operation="momo_vn.pay_wallet", amount=10_000, party_name="A B",
-            party_id=WALLET_OK if good else WALLET_NO_FUNDS, external_id=f"p-{n}", actor="prop",
-        )  # fmt: skip
+            account="momo",
+            operation="momo_vn.pay_wallet",
+            amount=10_000,
+            party_name="A B",
+            party_id=WALLET_OK if good else WALLET_NO_FUNDS,
+            external_id=f"p-{n}",
+            actor="prop",
+        )
     seen_final = None
     for action in actions:
         run(action, accounts, transfer, provider)

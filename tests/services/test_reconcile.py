@@ -25,9 +25,10 @@ def test_reconcile_in_chunks_counts_each_outcome(accounts, django_assert_max_num
     untouched = mtn_transfer("never-sent")
     seen = []
     summary = services.reconcile(
-        now=timezone.now() + timedelta(hours=1), chunk_size=2,
+        now=timezone.now() + timedelta(hours=1),
+        chunk_size=2,
         progress=lambda done, total: seen.append((done, total)),
-    )  # fmt: skip
+    )
     assert summary.checked == 6
     assert summary.resolved == {"successful": 5, "failed": 1}
     assert (summary.still_pending, summary.errors) == (0, 0)
@@ -55,8 +56,9 @@ def test_errors_are_counted_not_raised(accounts, settings):
     conf = dict(settings.DJANGO_MOMO)
     conf["ACCOUNTS"] = {k: dict(v) for k, v in conf["ACCOUNTS"].items()}
     conf["ACCOUNTS"]["mtn"]["DISBURSEMENT"] = {
-        **conf["ACCOUNTS"]["mtn"]["DISBURSEMENT"], "API_KEY": "wrong-key",
-    }  # fmt: skip
+        **conf["ACCOUNTS"]["mtn"]["DISBURSEMENT"],
+        "API_KEY": "wrong-key",
+    }
     settings.DJANGO_MOMO = conf
     caches["default"].clear()  # forget the token the right key obtained
     summary = services.reconcile(now=timezone.now() + timedelta(hours=1))

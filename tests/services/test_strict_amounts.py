@@ -171,12 +171,14 @@ def test_momo_international_wallet_is_told_to_write_0() -> None:
         ({"party_type": "msisdn"}, "party_type"),
         ({"party_type": " MSISDN"}, "party_type"),
         ({"party_type": "EMAIL", "party_id": " a@example.com"}, "party_id"),
-        ({"party_type": "PARTY_CODE", "party_id": "{8d0e5d3a-2c39-4f5e-9a0b-1c2d3e4f5a6b}"},
-         "party_id"),
+        (
+            {"party_type": "PARTY_CODE", "party_id": "{8d0e5d3a-2c39-4f5e-9a0b-1c2d3e4f5a6b}"},
+            "party_id",
+        ),
         ({"message": " Salary"}, "message"),
         ({"external_id": "strict-1 "}, "external_id"),
     ],
-)  # fmt: skip
+)
 def test_other_fields_are_refused_not_rewritten(change: dict[str, Any], field: str) -> None:
     _refused({**MTN, **change}, field)
 
@@ -185,9 +187,13 @@ def test_other_fields_are_refused_not_rewritten(change: dict[str, Any], field: s
 def test_payment_requests_use_the_same_rule(text: str) -> None:
     with pytest.raises(InvalidRequest) as info:
         services.request_payment(
-            account="mtn", operation="mtn.collection.request_to_pay", party_id="256772123456",
-            amount=text, external_id="strict-c", actor="a",
-        )  # fmt: skip
+            account="mtn",
+            operation="mtn.collection.request_to_pay",
+            party_id="256772123456",
+            amount=text,
+            external_id="strict-c",
+            actor="a",
+        )
     assert info.value.field == "amount"
     assert EUR_HOW in info.value.message
     assert not Collection.objects.exists()
@@ -196,9 +202,13 @@ def test_payment_requests_use_the_same_rule(text: str) -> None:
 @pytest.mark.parametrize("text", ["1e1", " 5 ", "5.", "+5", "5.001", "\u0665"])
 def test_refunds_use_the_same_rule(text: str) -> None:
     collection, _ = services.request_payment(
-        account="mtn", operation="mtn.collection.request_to_pay", party_id="256772123456",
-        amount="40", external_id="strict-c", actor="a",
-    )  # fmt: skip
+        account="mtn",
+        operation="mtn.collection.request_to_pay",
+        party_id="256772123456",
+        amount="40",
+        external_id="strict-c",
+        actor="a",
+    )
     Collection.objects.filter(pk=collection.pk).update(status=PaymentStatus.SUCCESSFUL)
     with pytest.raises(InvalidRequest) as info:
         services.create_refund(collection.pk, amount=text, external_id="strict-r", actor="a")

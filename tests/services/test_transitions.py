@@ -17,12 +17,18 @@ pytestmark = pytest.mark.django_db
 
 STATUSES = [s.value for s in PaymentStatus]
 EXPECTED = {
-    ("created", "sending"), ("created", "cancelled"),
-    ("sending", "pending"), ("sending", "unknown"), ("sending", "successful"),
+    ("created", "sending"),
+    ("created", "cancelled"),
+    ("sending", "pending"),
+    ("sending", "unknown"),
+    ("sending", "successful"),
     ("sending", "failed"),
-    ("unknown", "pending"), ("unknown", "successful"), ("unknown", "failed"),
-    ("pending", "successful"), ("pending", "failed"),
-}  # fmt: skip
+    ("unknown", "pending"),
+    ("unknown", "successful"),
+    ("unknown", "failed"),
+    ("pending", "successful"),
+    ("pending", "failed"),
+}
 
 
 def test_allowed_table_is_the_documented_life_cycle():

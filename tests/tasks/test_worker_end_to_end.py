@@ -51,12 +51,24 @@ def start_worker(n: int, env: dict[str, str], log_dir: Path) -> subprocess.Popen
     log = (log_dir / f"worker-{n}.log").open("wb")
     return subprocess.Popen(
         [
-            sys.executable, "-m", "django", "db_worker",
-            "--interval", "0.05", "--no-startup-delay", "--no-reload",
-            "--worker-id", f"e2e-{n}", "--verbosity", "0",
+            sys.executable,
+            "-m",
+            "django",
+            "db_worker",
+            "--interval",
+            "0.05",
+            "--no-startup-delay",
+            "--no-reload",
+            "--worker-id",
+            f"e2e-{n}",
+            "--verbosity",
+            "0",
         ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
@@ -77,15 +89,23 @@ def create_payouts() -> list[Transfer]:
         # Every 25th MTN payee is a sandbox number that fails, so both final states occur.
         msisdn = FAILING_MTN_NUMBER if i % 25 == 0 else f"2567{i:08d}"
         t, _ = services.create_transfer(
-            account="mtn", operation="mtn.disbursement.transfer", party_id=msisdn,
-            amount=Decimal("10.00") + i, external_id=f"e2e-mtn-{i}", actor="test",
-        )  # fmt: skip
+            account="mtn",
+            operation="mtn.disbursement.transfer",
+            party_id=msisdn,
+            amount=Decimal("10.00") + i,
+            external_id=f"e2e-mtn-{i}",
+            actor="test",
+        )
         payouts.append(t)
         t, _ = services.create_transfer(
-            account="momo", operation="momo_vn.pay_wallet", party_id=f"091{i:07d}",
-            party_name="NGUYEN VAN A", amount=Decimal(10_000 + i), external_id=f"e2e-momo-{i}",
+            account="momo",
+            operation="momo_vn.pay_wallet",
+            party_id=f"091{i:07d}",
+            party_name="NGUYEN VAN A",
+            amount=Decimal(10_000 + i),
+            external_id=f"e2e-momo-{i}",
             actor="test",
-        )  # fmt: skip
+        )
         payouts.append(t)
     return payouts
 

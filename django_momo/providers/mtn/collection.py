@@ -30,9 +30,18 @@ class CollectionClient(ConsentMixin):
     ) -> Submission:
         """Ask ``payer`` to pay ``amount``; settles later (poll or wait for the callback)."""
         return self._collect(
-            "/v1_0/requesttopay", "request_to_pay", reference_id, amount, payer, external_id,
-            payer_message, payee_note, currency, payer_id_type, callback_url,
-        )  # fmt: skip
+            "/v1_0/requesttopay",
+            "request_to_pay",
+            reference_id,
+            amount,
+            payer,
+            external_id,
+            payer_message,
+            payee_note,
+            currency,
+            payer_id_type,
+            callback_url,
+        )
 
     def get_request_to_pay_status(self, reference_id: str) -> TransactionResult:
         """Status of a request-to-pay."""
@@ -76,9 +85,18 @@ class CollectionClient(ConsentMixin):
     ) -> Submission:
         """Ask ``payer`` to approve a cash-out (request-to-withdraw v2)."""
         return self._collect(
-            "/v2_0/requesttowithdraw", "withdraw", reference_id, amount, payer, external_id,
-            payer_message, payee_note, currency, payer_id_type, callback_url,
-        )  # fmt: skip
+            "/v2_0/requesttowithdraw",
+            "withdraw",
+            reference_id,
+            amount,
+            payer,
+            external_id,
+            payer_message,
+            payee_note,
+            currency,
+            payer_id_type,
+            callback_url,
+        )
 
     def get_withdraw_status(self, reference_id: str) -> TransactionResult:
         """Status of a request-to-withdraw."""
@@ -101,8 +119,16 @@ class CollectionClient(ConsentMixin):
         callback_url: str | None,
     ) -> Submission:
         return self._submit_payment(
-            path, operation, reference_id, party_role="payer", party=payer,
-            party_id_type=payer_id_type, amount=amount, currency=currency,
-            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
+            path,
+            operation,
+            reference_id,
+            party_role="payer",
+            party=payer,
+            party_id_type=payer_id_type,
+            amount=amount,
+            currency=currency,
+            external_id=external_id,
+            payer_message=payer_message,
+            payee_note=payee_note,
             callback_url=callback_url,
-        )  # fmt: skip
+        )

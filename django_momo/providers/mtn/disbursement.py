@@ -28,9 +28,18 @@ class DisbursementClient(ConsentMixin):
     ) -> Submission:
         """Transfer ``amount`` to ``payee`` (v1 transfer)."""
         return self._pay(
-            "/v1_0/transfer", "transfer", reference_id, amount, payee, external_id,
-            payer_message, payee_note, currency, payee_id_type, callback_url,
-        )  # fmt: skip
+            "/v1_0/transfer",
+            "transfer",
+            reference_id,
+            amount,
+            payee,
+            external_id,
+            payer_message,
+            payee_note,
+            currency,
+            payee_id_type,
+            callback_url,
+        )
 
     def get_transfer_status(self, reference_id: str) -> TransactionResult:
         """Status of a transfer."""
@@ -51,9 +60,18 @@ class DisbursementClient(ConsentMixin):
     ) -> Submission:
         """Deposit ``amount`` into ``payee``'s wallet (deposit v2, callback by PUT)."""
         return self._pay(
-            "/v2_0/deposit", "deposit", reference_id, amount, payee, external_id,
-            payer_message, payee_note, currency, payee_id_type, callback_url,
-        )  # fmt: skip
+            "/v2_0/deposit",
+            "deposit",
+            reference_id,
+            amount,
+            payee,
+            external_id,
+            payer_message,
+            payee_note,
+            currency,
+            payee_id_type,
+            callback_url,
+        )
 
     def get_deposit_status(self, reference_id: str) -> TransactionResult:
         """Status of a deposit."""
@@ -110,8 +128,16 @@ class DisbursementClient(ConsentMixin):
         callback_url: str | None,
     ) -> Submission:
         return self._submit_payment(
-            path, operation, reference_id, party_role="payee", party=payee,
-            party_id_type=payee_id_type, amount=amount, currency=currency,
-            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
+            path,
+            operation,
+            reference_id,
+            party_role="payee",
+            party=payee,
+            party_id_type=payee_id_type,
+            amount=amount,
+            currency=currency,
+            external_id=external_id,
+            payer_message=payer_message,
+            payee_note=payee_note,
             callback_url=callback_url,
-        )  # fmt: skip
+        )

@@ -87,11 +87,19 @@ class RemittanceClient(ConsentMixin):
     ) -> Submission:
         """Transfer ``amount`` to ``payee`` (remittance v1 transfer)."""
         return self._submit_payment(
-            "/v1_0/transfer", "transfer", reference_id, party_role="payee", party=payee,
-            party_id_type=payee_id_type, amount=amount, currency=currency,
-            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
+            "/v1_0/transfer",
+            "transfer",
+            reference_id,
+            party_role="payee",
+            party=payee,
+            party_id_type=payee_id_type,
+            amount=amount,
+            currency=currency,
+            external_id=external_id,
+            payer_message=payer_message,
+            payee_note=payee_note,
             callback_url=callback_url,
-        )  # fmt: skip
+        )
 
     def get_transfer_status(self, reference_id: str) -> TransactionResult:
         """Status of a remittance transfer."""
@@ -128,11 +136,20 @@ class RemittanceClient(ConsentMixin):
         if payer is not None:
             extra.update(payer.to_json())
         return self._submit_payment(
-            "/v2_0/cashtransfer", "cash_transfer", reference_id, party_role="payee", party=payee,
-            party_id_type=payee_id_type, amount=amount, currency=currency,
-            external_id=external_id, payer_message=payer_message, payee_note=payee_note,
-            callback_url=callback_url, extra=extra,
-        )  # fmt: skip
+            "/v2_0/cashtransfer",
+            "cash_transfer",
+            reference_id,
+            party_role="payee",
+            party=payee,
+            party_id_type=payee_id_type,
+            amount=amount,
+            currency=currency,
+            external_id=external_id,
+            payer_message=payer_message,
+            payee_note=payee_note,
+            callback_url=callback_url,
+            extra=extra,
+        )
 
     def get_cash_transfer_status(self, reference_id: str) -> TransactionResult:
         """Status of a cash transfer."""

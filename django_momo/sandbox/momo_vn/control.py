@@ -29,8 +29,9 @@ def handle_control(protocol: MomoVnProtocol, request: Request, subpath: str) -> 
     """Answer one control request, or ``None`` for an unknown subpath (404)."""
     try:
         if subpath == "public-key" and request.method == "GET":
-            return Response(200, protocol.key.public_pem.encode("ascii"), {},
-                            "application/x-pem-file")  # fmt: skip
+            return Response(
+                200, protocol.key.public_pem.encode("ascii"), {}, "application/x-pem-file"
+            )
         if subpath == "stats" and request.method == "GET":
             return Response.json(snapshot(protocol))
         if subpath == "settings":

@@ -90,18 +90,35 @@ def pay(protocol: MomoVnProtocol, request: Request, data: dict[str, Any], lang: 
             code = 1100
         trans_id = next(protocol.trans_ids)
         entry = protocol.state.ledger.book(
-            PROVIDER, operation, request_id,
-            account=partner, external_id=order_id, amount=str(amount), currency="VND",
-            party=receiver.party, status=ledger_status(code),
+            PROVIDER,
+            operation,
+            request_id,
+            account=partner,
+            external_id=order_id,
+            amount=str(amount),
+            currency="VND",
+            party=receiver.party,
+            status=ledger_status(code),
             body_digest=body_digest(request.body),
             reason=None if ledger_status(code) != "FAILED" else str(code),
             financial_transaction_id=str(trans_id),
             extra={"resultCode": code, "requestType": request_type},
-        )  # fmt: skip
+        )
         payout = Payout(
-            partner, order_id, request_id, request_type, amount, data["orderInfo"] or "",
-            data["extraData"] or "", ipn_url, lang, trans_id, code, receiver.user_id, entry,
-        )  # fmt: skip
+            partner,
+            order_id,
+            request_id,
+            request_type,
+            amount,
+            data["orderInfo"] or "",
+            data["extraData"] or "",
+            ipn_url,
+            lang,
+            trans_id,
+            code,
+            receiver.user_id,
+            entry,
+        )
         if ledger_status(code) != "FAILED":
             protocol.balance -= amount
         protocol.orders[(partner, order_id)] = payout

@@ -146,13 +146,20 @@ def receiver_of(request_type: str, method: dict[str, Any]) -> Receiver:
     """Validate the decrypted ``disbursementMethod`` and pick the payout's result."""
     if request_type == "disburseToWallet":
         wallet_id = check_wallet_method(method, paying=True)
-        party = {"type": "wallet", "walletId": wallet_id,
-                 "walletName": method.get("walletName") or ""}  # fmt: skip
+        party = {
+            "type": "wallet",
+            "walletId": wallet_id,
+            "walletName": method.get("walletName") or "",
+        }
         # partnerUserId: an opaque, stable id per wallet, as MoMo's own ids are.
         user_id = hashlib.sha256(wallet_id.encode()).hexdigest()[:20]
         return Receiver("disbursement.pay_wallet", party, magic_pay_code(wallet_id, None), user_id)
     kind, number, bank_code = check_bank_method(method)
-    party = {"type": "bank", "bankCode": bank_code, kind: mask(number),
-             "bankAccountHolderName": method["bankAccountHolderName"]}  # fmt: skip
+    party = {
+        "type": "bank",
+        "bankCode": bank_code,
+        kind: mask(number),
+        "bankAccountHolderName": method["bankAccountHolderName"],
+    }
     code = magic_pay_code(None, number) if bank_code in BANK_CODES else 1507
     return Receiver("disbursement.pay_bank", party, code, "")

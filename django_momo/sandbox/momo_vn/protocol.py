@@ -224,9 +224,11 @@ class MomoVnProtocol(Protocol):
             payout.result_code = code
             payout.last_updated = now_ms()
             self.state.ledger.update(
-                payout.entry, status=status, reason=None if status != "FAILED" else str(code),
+                payout.entry,
+                status=status,
+                reason=None if status != "FAILED" else str(code),
                 extra=dict(payout.entry.extra, resultCode=code),
-            )  # fmt: skip
+            )
             if status == "FAILED":
                 self.balance += payout.amount
             record = self.records.get((payout.partner_code, payout.request_id))
@@ -249,10 +251,14 @@ class MomoVnProtocol(Protocol):
         body = encode_json(ipn_body(payout, self._access_key, self._secret_key, tamper))
         self.count("ipn_forged" if forged else "ipn_sent")
         self.state.callbacks.send(
-            url or payout.ipn_url, body=body, method="POST",
-            headers={"Content-Type": JSON_TYPE}, provider=PROVIDER,
-            reference=payout.request_id, apply_faults=not forged,
-        )  # fmt: skip
+            url or payout.ipn_url,
+            body=body,
+            method="POST",
+            headers={"Content-Type": JSON_TYPE},
+            provider=PROVIDER,
+            reference=payout.request_id,
+            apply_faults=not forged,
+        )
         return body
 
     def count(self, name: str) -> None:

@@ -23,7 +23,11 @@ def query_order(protocol: MomoVnProtocol, data: dict[str, Any], lang: str) -> Re
             raise Rejection(42, "orderId", "orderId is not found.")
         body = protocol.base_body(data, payout.result_code, lang)
         body.update(
-            extraData=payout.extra_data, amount=payout.amount, transId=payout.trans_id,
-            payType="", refundTrans=[], lastUpdated=payout.last_updated,
-        )  # fmt: skip
+            extraData=payout.extra_data,
+            amount=payout.amount,
+            transId=payout.trans_id,
+            payType="",
+            refundTrans=[],
+            lastUpdated=payout.last_updated,
+        )
     return answer(body, 200)

@@ -57,9 +57,15 @@ def replayed(
 
 
 def remember(
-    protocol: MomoVnProtocol, request: Request, data: dict[str, Any], operation: str,
-    print_: str, body: dict[str, Any], status: int, payout: Payout | None = None,
-) -> None:  # fmt: skip
+    protocol: MomoVnProtocol,
+    request: Request,
+    data: dict[str, Any],
+    operation: str,
+    print_: str,
+    body: dict[str, Any],
+    status: int,
+    payout: Payout | None = None,
+) -> None:
     """Keep this request's answer under its (partnerCode, requestId). Hold the lock."""
     protocol.records[(data["partnerCode"], data["requestId"])] = Remembered(
         operation, body_digest(request.body), print_, status, body, payout

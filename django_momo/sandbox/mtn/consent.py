@@ -20,8 +20,13 @@ REFRESH_TOKEN_TTL = 86_400
 
 UNKNOWN_HOLDER = "46733123450"
 INACTIVE_HOLDER = "46733123451"
-HOLDER_TYPES = {"msisdn": "MSISDN", "email": "EMAIL", "party_code": "PARTY_CODE",
-                "alias": "ALIAS", "id": "ALIAS"}  # fmt: skip
+HOLDER_TYPES = {
+    "msisdn": "MSISDN",
+    "email": "EMAIL",
+    "party_code": "PARTY_CODE",
+    "alias": "ALIAS",
+    "id": "ALIAS",
+}
 
 # The one person MTN's sandbox knows (mtn_momo.md section 4).
 SAND_BOX: dict[str, Any] = {

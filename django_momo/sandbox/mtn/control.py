@@ -67,9 +67,13 @@ def control(protocol: MtnProtocol, request: Request, subpath: str) -> Response |
             return _error(f"product must be one of {wire.PRODUCTS}")
         balance = protocol.payments.balance(product, user)
         return Response.json(
-            {"product": product, "api_user": user, "availableBalance": wire.money_text(balance),
-             "currency": wire.CURRENCY}
-        )  # fmt: skip
+            {
+                "product": product,
+                "api_user": user,
+                "availableBalance": wire.money_text(balance),
+                "currency": wire.CURRENCY,
+            }
+        )
     return None
 
 

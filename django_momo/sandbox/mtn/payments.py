@@ -55,20 +55,32 @@ class Operation:
 
 
 OPERATIONS = (
-    Operation("collection.requesttopay", "collection", "requesttopay", ("v1_0",), "v1_0",
-              "payer", "in"),
-    Operation("collection.requesttowithdraw", "collection", "requesttowithdraw",
-              ("v1_0", "v2_0"), "v1_0", "payer", "in"),
-    Operation("disbursement.transfer", "disbursement", "transfer", ("v1_0",), "v1_0",
-              "payee", "out"),
-    Operation("disbursement.deposit", "disbursement", "deposit", ("v1_0", "v2_0"), "v1_0",
-              "payee", "out"),
-    Operation("disbursement.refund", "disbursement", "refund", ("v1_0", "v2_0"), "v1_0",
-              "payee", "refund"),
+    Operation(
+        "collection.requesttopay", "collection", "requesttopay", ("v1_0",), "v1_0", "payer", "in"
+    ),
+    Operation(
+        "collection.requesttowithdraw",
+        "collection",
+        "requesttowithdraw",
+        ("v1_0", "v2_0"),
+        "v1_0",
+        "payer",
+        "in",
+    ),
+    Operation(
+        "disbursement.transfer", "disbursement", "transfer", ("v1_0",), "v1_0", "payee", "out"
+    ),
+    Operation(
+        "disbursement.deposit", "disbursement", "deposit", ("v1_0", "v2_0"), "v1_0", "payee", "out"
+    ),
+    Operation(
+        "disbursement.refund", "disbursement", "refund", ("v1_0", "v2_0"), "v1_0", "payee", "refund"
+    ),
     Operation("remittance.transfer", "remittance", "transfer", ("v1_0",), "v1_0", "payee", "out"),
-    Operation("remittance.cashtransfer", "remittance", "cashtransfer", ("v2_0",), "v2_0",
-              "payee", "out"),
-)  # fmt: skip
+    Operation(
+        "remittance.cashtransfer", "remittance", "cashtransfer", ("v2_0",), "v2_0", "payee", "out"
+    ),
+)
 CREATE = {(op.product, v, op.resource): op for op in OPERATIONS for v in op.versions}
 STATUS = {(op.product, op.status_version, op.resource): op for op in OPERATIONS}
 

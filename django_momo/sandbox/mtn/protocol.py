@@ -146,8 +146,12 @@ class MtnProtocol(Protocol):
             default="1000000",
             help="opening EUR balance of disbursement/remittance accounts",
         )
-        g.add_argument("--mtn-reason-style", choices=("string", "object"), default="string",
-                       help='failure reason "CODE" or {"code", "message"}')  # fmt: skip
+        g.add_argument(
+            "--mtn-reason-style",
+            choices=("string", "object"),
+            default="string",
+            help='failure reason "CODE" or {"code", "message"}',
+        )
 
     def option(self, name: str, default: Any) -> Any:
         """A ``--mtn-*`` setting: run-time override, then command line, then ``default``."""
@@ -385,8 +389,9 @@ class MtnProtocol(Protocol):
             message = wire.json_object(request.body).get("notificationMessage", message)
         if not isinstance(message, str) or not message.strip():
             raise wire.bad_request("notificationMessage is missing.")
-        entry = self.payments.find(CREATE[("collection", "v1_0", "requesttopay")], reference,
-                                   user_id)  # fmt: skip
+        entry = self.payments.find(
+            CREATE[("collection", "v1_0", "requesttopay")], reference, user_id
+        )
         if entry is None:
             return wire.not_found()
         ledger = self.state.ledger

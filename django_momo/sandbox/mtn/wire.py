@@ -69,8 +69,7 @@ class WireError(Exception):
 
 def apim_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """Azure APIM gateway family: ``{"statusCode", "message"}``."""
-    return Response.json({"statusCode": status, "message": message}, status=status,
-                         headers=headers)  # fmt: skip
+    return Response.json({"statusCode": status, "message": message}, status=status, headers=headers)
 
 
 def quota_exceeded() -> Response:

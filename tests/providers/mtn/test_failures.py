@@ -41,9 +41,13 @@ def test_callback_host_mismatch_is_a_configuration_error(
     ref = new_ref()
     with pytest.raises(ConfigurationError) as info:
         collection.request_to_pay(
-            ref, amount="1", payer="46733000301", external_id="c", **NOTE,
+            ref,
+            amount="1",
+            payer="46733000301",
+            external_id="c",
+            **NOTE,
             callback_url="https://elsewhere.example.com/momo/cb/abc/",
-        )  # fmt: skip
+        )
     assert info.value.code == "INVALID_CALLBACK_URL_HOST"
     assert info.value.reference == ref
     assert momo_sandbox.control.ledger()["entries"] == []
@@ -54,8 +58,9 @@ def test_per_call_callback_url_is_sent_and_called_back(
 ) -> None:
     ref = new_ref()
     url = callback_url(momo_sandbox, "payment-1")
-    collection.request_to_pay(ref, amount="1", payer="46733000302", external_id="c", **NOTE,
-                              callback_url=url)  # fmt: skip
+    collection.request_to_pay(
+        ref, amount="1", payer="46733000302", external_id="c", **NOTE, callback_url=url
+    )
     (entry,) = momo_sandbox.control.ledger()["entries"]
     assert entry["reference"] == ref
     deliveries = momo_sandbox.control.wait_for_callbacks(1)
@@ -133,9 +138,12 @@ def test_bad_input_is_refused_before_any_call(
     disbursement: DisbursementClient, momo_sandbox: SandboxHandle, field: str, override: dict
 ) -> None:  # type: ignore[type-arg]
     kwargs = {
-        "reference_id": new_ref(), "amount": "1", "payee": "46733000306", "external_id": "b",
+        "reference_id": new_ref(),
+        "amount": "1",
+        "payee": "46733000306",
+        "external_id": "b",
         **NOTE,
-    }  # fmt: skip
+    }
     kwargs.update(override)
     with pytest.raises(InvalidInputError) as info:
         disbursement.transfer(kwargs.pop("reference_id"), **kwargs)
@@ -170,9 +178,14 @@ def test_bad_status_reference_is_refused_before_any_call(
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"target_environment": "uganda"}, {"base_url": "ftp://x"}, {"api_key": ""},
-     {"api_user": "a:b"}, {"callback_url": "nope"}],
-)  # fmt: skip
+    [
+        {"target_environment": "uganda"},
+        {"base_url": "ftp://x"},
+        {"api_key": ""},
+        {"api_user": "a:b"},
+        {"callback_url": "nope"},
+    ],
+)
 def test_bad_configuration_is_refused_at_construction(
     make_client: MakeClient, kwargs: dict
 ) -> None:  # type: ignore[type-arg]

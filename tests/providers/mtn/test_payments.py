@@ -54,9 +54,12 @@ def pay(collection: CollectionClient, payer: str, amount: str = "100") -> str:
     ],
 )
 def test_request_to_pay_test_numbers(
-    collection: CollectionClient, momo_sandbox: SandboxHandle, payer: str,
-    status: TransactionStatus, reason: str | None,
-) -> None:  # fmt: skip
+    collection: CollectionClient,
+    momo_sandbox: SandboxHandle,
+    payer: str,
+    status: TransactionStatus,
+    reason: str | None,
+) -> None:
     ref = pay(collection, payer)
     result = wait_final(collection.get_request_to_pay_status, ref)
     assert result.status is status
@@ -130,9 +133,12 @@ def test_disbursement_payouts_and_status(
 
 @pytest.mark.parametrize(
     ("payee", "reason"),
-    [("46733123450", "INTERNAL_PROCESSING_ERROR"), ("46733123451", "APPROVAL_REJECTED"),
-     ("46733123452", "EXPIRED")],
-)  # fmt: skip
+    [
+        ("46733123450", "INTERNAL_PROCESSING_ERROR"),
+        ("46733123451", "APPROVAL_REJECTED"),
+        ("46733123452", "EXPIRED"),
+    ],
+)
 def test_transfer_test_numbers_fail(
     disbursement: DisbursementClient, payee: str, reason: str
 ) -> None:
@@ -181,13 +187,24 @@ def test_remittance_transfer_and_cash_transfer(
     assert wait_final(remittance.get_transfer_status, ref).status is TransactionStatus.SUCCESSFUL
     cash = new_ref()
     sub = remittance.cash_transfer(
-        cash, amount="4", payee="46733000116", external_id="rm-2",
-        originating_country="SE", original_amount="45", original_currency="USD",
-        payer=RemittancePayer(identification_type="PASS", identification_number="P123",
-                              first_name="Ann", surname="Svensson", gender="FEMALE",
-                              language_code="sv", msisdn="46700000001"),
+        cash,
+        amount="4",
+        payee="46733000116",
+        external_id="rm-2",
+        originating_country="SE",
+        original_amount="45",
+        original_currency="USD",
+        payer=RemittancePayer(
+            identification_type="PASS",
+            identification_number="P123",
+            first_name="Ann",
+            surname="Svensson",
+            gender="FEMALE",
+            language_code="sv",
+            msisdn="46700000001",
+        ),
         **NOTE,
-    )  # fmt: skip
+    )
     assert sub.state is SubmissionState.ACCEPTED
     result = wait_final(remittance.get_cash_transfer_status, cash)
     assert result.status is TransactionStatus.SUCCESSFUL

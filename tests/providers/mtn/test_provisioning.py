@@ -50,10 +50,20 @@ def test_command_prints_settings_to_paste(momo_sandbox: SandboxHandle) -> None:
     out = io.StringIO()
     user = new_ref()
     call_command(
-        "momo_mtn_provision", "--base-url", momo_sandbox.base_url, "--subscription-key", KEY,
-        "--callback-host", "shop.example.com", "--api-user", user, "--product", "disbursement",
-        stdout=out, stderr=io.StringIO(),
-    )  # fmt: skip
+        "momo_mtn_provision",
+        "--base-url",
+        momo_sandbox.base_url,
+        "--subscription-key",
+        KEY,
+        "--callback-host",
+        "shop.example.com",
+        "--api-user",
+        user,
+        "--product",
+        "disbursement",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     text = out.getvalue()
     assert f"MOMO_MTN_DISBURSEMENT_API_USER={user}" in text
     assert "MOMO_MTN_DISBURSEMENT_API_KEY=" in text

@@ -33,9 +33,13 @@ def make_response(status: int, body: object | bytes) -> requests.Response:
 
 @pytest.mark.parametrize(
     ("status", "outcome"),
-    [("CREATED", Outcome.PENDING), ("PENDING", Outcome.PENDING),
-     ("SUCCESSFUL", Outcome.SUCCESSFUL), ("FAILED", Outcome.FAILED)],
-)  # fmt: skip
+    [
+        ("CREATED", Outcome.PENDING),
+        ("PENDING", Outcome.PENDING),
+        ("SUCCESSFUL", Outcome.SUCCESSFUL),
+        ("FAILED", Outcome.FAILED),
+    ],
+)
 def test_status_outcomes(status: str, outcome: Outcome) -> None:
     assert TransactionStatus(status).outcome is outcome
 
@@ -48,10 +52,15 @@ def test_reason_as_string_or_object() -> None:
 
 def test_result_parsing_keeps_decimal_and_unknown_status_is_unknown() -> None:
     result = TransactionResult.from_json(
-        "r", {"amount": "12.5", "currency": "EUR", "status": "FAILED",
-              "reason": {"code": "NOT_ENOUGH_FUNDS", "message": "m"},
-              "payee": {"partyIdType": "MSISDN", "partyId": "46733123450"}},
-    )  # fmt: skip
+        "r",
+        {
+            "amount": "12.5",
+            "currency": "EUR",
+            "status": "FAILED",
+            "reason": {"code": "NOT_ENOUGH_FUNDS", "message": "m"},
+            "payee": {"partyIdType": "MSISDN", "partyId": "46733123450"},
+        },
+    )
     assert result.amount == Decimal("12.5")
     assert result.reason_code == "NOT_ENOUGH_FUNDS"
     assert result.payee is not None

@@ -32,9 +32,11 @@ class CountingFetch:
 
 def manager(fetch: CountingFetch, store: object | None = None, key: str = "k") -> TokenManager:
     return TokenManager(
-        fetch=fetch, store=store or InMemoryTokenStore(), key=f"test:{key}:{time.time_ns()}",
+        fetch=fetch,
+        store=store or InMemoryTokenStore(),
+        key=f"test:{key}:{time.time_ns()}",
         margin=600,
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # type: ignore[arg-type]
 
 
 def test_many_threads_share_one_token() -> None:
@@ -175,9 +177,11 @@ def test_refused_connection_is_transient_and_keeps_the_reference() -> None:
     transport = HttpTransport(provider="mtn", timeout=(1.0, 1.0))
     with pytest.raises(TransientError) as info:
         transport.send(
-            "POST", f"http://127.0.0.1:{port}/x?subscription-key=SECRET",
-            headers={"Ocp-Apim-Subscription-Key": "SECRET"}, reference="ref-9",
-        )  # fmt: skip
+            "POST",
+            f"http://127.0.0.1:{port}/x?subscription-key=SECRET",
+            headers={"Ocp-Apim-Subscription-Key": "SECRET"},
+            reference="ref-9",
+        )
     assert info.value.reference == "ref-9"
     assert info.value.provider == "mtn"
     assert "SECRET" not in str(info.value)

@@ -49,9 +49,20 @@ def test_msisdn_is_taken_as_given(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["0772123456", "1234567", "1234567890123456", "256-772-123456", "++256772123456", "", 256,
-     "+256 772 123456", " 256772123456 ", "+256772123456", "256 772 123456"],
-)  # fmt: skip
+    [
+        "0772123456",
+        "1234567",
+        "1234567890123456",
+        "256-772-123456",
+        "++256772123456",
+        "",
+        256,
+        "+256 772 123456",
+        " 256772123456 ",
+        "+256772123456",
+        "256 772 123456",
+    ],
+)
 def test_msisdn_refusals(raw: object) -> None:
     with pytest.raises(InvalidInputError) as info:
         v.validate_msisdn(raw, "payer")
@@ -75,18 +86,30 @@ def test_message_at_limit_is_kept() -> None:
 
 @pytest.mark.parametrize(
     ("amount", "currency", "expected"),
-    [(Decimal("100"), "EUR", "100"), (Decimal("12.50"), "EUR", "12.5"), (5000, "UGX", "5000"),
-     ("1.05", "EUR", "1.05")],
-)  # fmt: skip
+    [
+        (Decimal("100"), "EUR", "100"),
+        (Decimal("12.50"), "EUR", "12.5"),
+        (5000, "UGX", "5000"),
+        ("1.05", "EUR", "1.05"),
+    ],
+)
 def test_amount_rendering(amount: object, currency: str, expected: str) -> None:
     assert v.validate_amount(amount, currency) == expected
 
 
 @pytest.mark.parametrize(
     ("amount", "currency"),
-    [(1.5, "EUR"), ("1.005", "EUR"), ("10.5", "UGX"), (0, "EUR"), ("-1", "EUR"), ("abc", "EUR"),
-     (True, "EUR"), (Decimal("NaN"), "EUR")],
-)  # fmt: skip
+    [
+        (1.5, "EUR"),
+        ("1.005", "EUR"),
+        ("10.5", "UGX"),
+        (0, "EUR"),
+        ("-1", "EUR"),
+        ("abc", "EUR"),
+        (True, "EUR"),
+        (Decimal("NaN"), "EUR"),
+    ],
+)
 def test_amount_refusals(amount: object, currency: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         v.validate_amount(amount, currency)
