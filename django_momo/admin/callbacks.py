@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from django_momo.callbacks.processing import reprocess
-from django_momo.models import Callback, CallbackVerdict
+from django_momo.models import KINDS, Callback, CallbackVerdict
 
 REPROCESS_PERMISSION = "django_momo.reprocess_callback"
 
@@ -34,8 +34,9 @@ class CallbackAdmin(admin.ModelAdmin):
         "collection__reference", "collection__external_id", "refund__reference",
         "refund__external_id",
     )  # fmt: skip
-    list_select_related = ("transfer", "collection", "refund")
-    raw_id_fields = ("transfer", "collection", "refund")
+    # One foreign key per payment kind (``models.kinds``).
+    list_select_related = tuple(KINDS)
+    raw_id_fields = tuple(KINDS)
     actions = ("reprocess_callbacks",)
     fields = (
         "provider", "method", "path_display", "remote_addr", "received_at", "headers_display",

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from django_momo.models import (
+    KINDS,
     Callback,
     Collection,
     Payment,
@@ -315,9 +316,10 @@ class StatusChangeAdmin(admin.ModelAdmin):
         "=collection__external_id",
         "=refund__external_id",
     )
-    list_select_related = ("transfer", "collection", "refund")
+    # One foreign key per payment kind (``models.kinds``).
+    list_select_related = tuple(KINDS)
     show_full_result_count = False
-    raw_id_fields = ("transfer", "collection", "refund")
+    raw_id_fields = tuple(KINDS)
 
     @admin.display(description=_("payment"))
     def payment_link(self, obj: StatusChange) -> SafeString | str:
