@@ -14,7 +14,7 @@ typed errors below; the service layer maps them onto payment states:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -126,6 +126,15 @@ class InvalidInputError(ProviderError, ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", code="invalid_input")
         self.field = field
+
+
+def accepts(check: Callable[[object], object], value: object) -> bool:
+    """Whether the validation function ``check`` takes ``value`` (no ``InvalidInputError``)."""
+    try:
+        check(value)
+    except InvalidInputError:
+        return False
+    return True
 
 
 class TokenStore(Protocol):

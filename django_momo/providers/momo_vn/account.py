@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from django_momo.providers import ApprovalPolicy, Problem
-from django_momo.providers.base import InvalidInputError
+from django_momo.providers.base import accepts
 from django_momo.providers.momo_vn import config, crypto
 from django_momo.providers.momo_vn import validation as check
 from django_momo.providers.momo_vn.config import MomoCredentials
@@ -105,11 +105,7 @@ def parse(
 
 
 def _is_lang(value: object) -> bool:
-    try:
-        check.lang(value)
-    except InvalidInputError:
-        return False
-    return True
+    return accepts(check.lang, value)
 
 
 @sensitive_variables("conf", "value", "key_text")

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django_momo.providers import AccountNotFound, ApprovalPolicy, Problem
-from django_momo.providers.base import InvalidInputError
+from django_momo.providers.base import accepts
 from django_momo.providers.mtn import config
 from django_momo.providers.mtn import validation as v
 from django_momo.providers.mtn.config import MtnCredentials
@@ -107,20 +107,12 @@ def _is_currency(value: object) -> bool:
     """An ISO 4217 code the client accepts (three letters whose minor units we know)."""
     if not (isinstance(value, str) and len(value) == 3 and value.isalpha()):
         return False
-    try:
-        v.validate_currency(value)
-    except InvalidInputError:
-        return False
-    return True
+    return accepts(v.validate_currency, value)
 
 
 def _is_host(value: object) -> bool:
     """A bare host name, as MTN's providerCallbackHost (and our provisioning) wants it."""
-    try:
-        v.validate_host(value)
-    except InvalidInputError:
-        return False
-    return True
+    return accepts(v.validate_host, value)
 
 
 @sensitive_variables("conf", "creds", "value")
