@@ -239,3 +239,27 @@ def test_a_client_that_hangs_up_mid_body_is_still_recorded(db: None) -> None:
     callback = Callback.objects.get()
     assert callback.verdict == CallbackVerdict.UNKNOWN_TOKEN
     assert bytes(callback.body) == b""
+
+
+@pytest.mark.parametrize("token", ["\x00", "a\x00b", "abc def", "é" * 3, "x" * 65])
+def test_a_token_outside_our_alphabet_names_no_payment(
+    client: Client, make_transfer: Callable[..., Transfer], token: str
+) -> None:
+    """Never sent to the database as it is (PostgreSQL refuses NUL bytes): a 404, stored."""
+    from django_momo.callbacks.processing import names_known_payment
+
+    make_transfer()
+    assert names_known_payment("mtn", token, b"") is False
+    resp = client.post(f"/momo/callbacks/mtn/{token}/", b"{}", content_type="application/json")
+    assert resp.status_code == 404
+    assert Callback.objects.get().verdict == V.UNKNOWN_TOKEN
+
+
+def test_an_ipn_request_id_with_a_nul_names_no_payout(
+    make_transfer: Callable[..., Transfer],
+) -> None:
+    from django_momo.callbacks.processing import names_known_payment
+
+    make_transfer(provider="momo_vn")
+    body = json.dumps({"requestId": "\x00", "partnerCode": "x"}).encode()
+    assert names_known_payment("momo_vn", "", body) is False

@@ -206,8 +206,14 @@ def _apply_ipn(payout: Transfer, ipn: DisbursementIpn, *, actor: str) -> Transfe
 
 
 def find_payout(request_id: object) -> Transfer | None:
-    """The MoMo payout whose (unique) requestId is ``request_id``, or ``None``."""
-    if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
+    """The MoMo payout whose (unique) requestId is ``request_id``, or ``None``.
+
+    Only a printable requestId of at most 64 characters is looked up: anything else names no
+    payout of ours, and never reaches the database (PostgreSQL refuses NUL bytes).
+    """
+    if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
+        return None
+    if not request_id.isprintable():
         return None
     return Transfer.objects.filter(provider=Provider.MOMO_VN, reference=request_id).first()
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -243,9 +244,14 @@ def status_answer(payment: Payment, result: TransactionResult) -> Answer:
     return Answer(status, reason, data, fields)
 
 
+# Our callback tokens are URL-safe base64 (``models.payments.new_callback_token``): anything else
+# in the URL names no payment, and is not sent to the database (PostgreSQL refuses NUL bytes).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def find_by_token(token: str) -> Payment | None:
     """The MTN payment whose callback URL carries ``token``, or ``None``. Changes nothing."""
-    if not isinstance(token, str) or not token or len(token) > 64:
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None
     for model in PAYMENT_MODELS:
         payment = model._default_manager.filter(callback_token=token, provider=Provider.MTN)
