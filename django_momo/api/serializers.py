@@ -115,10 +115,29 @@ class TransferSerializer(PaymentSerializer):
 
 
 class CollectionSerializer(PaymentSerializer):
-    """A payment request (money in) as the API shows it."""
+    """A payment request (money in) as the API shows it; a MoMo payment order also shows where
+    the customer pays it (``pay_url``, ``deeplink``, ``qr_code_url``) until ``expires_at``."""
+
+    # "" until MoMo gave one (and for MTN): plain strings, not URIs, in the schema.
+    pay_url = serializers.CharField(
+        read_only=True, help_text="MoMo: the payment page to send the customer to."
+    )
+    deeplink = serializers.CharField(read_only=True, help_text="MoMo: opens the MoMo app.")
+    qr_code_url = serializers.CharField(
+        read_only=True, help_text="MoMo: the data to draw the payment's QR code from."
+    )
 
     class Meta(PaymentSerializer.Meta):
         model = Collection
+        fields = [
+            *PaymentSerializer.Meta.fields,
+            "pay_url",
+            "deeplink",
+            "qr_code_url",
+            "pay_type",
+            "expires_at",
+        ]
+        read_only_fields = fields
 
 
 class RefundSerializer(PaymentSerializer):
@@ -169,6 +188,13 @@ class CollectionCreateSerializer(_NewPaymentSerializer):
     """A new payment request (money in)."""
 
     operation = serializers.ChoiceField(choices=CollectionOperation.choices)
+    party_id = ExactCharField(
+        max_length=64,
+        required=False,
+        default="",
+        help_text="MTN: the payer's MSISDN digits with the country code, e-mail or party code "
+        "(required). MoMo: leave out; the customer picks the wallet or card on MoMo's page.",
+    )
 
 
 class RefundCreateSerializer(serializers.Serializer):

@@ -50,6 +50,23 @@ def process(callback: Callback, *, actor: str | None = None, answered: bool = Tr
     return decision
 
 
+def process_return(callback: Callback) -> Decision:
+    """Read a stored MoMo return (``redirectUrl``): a claim; at most a status query follows."""
+    from django_momo.services.adapters import MOMO_VN
+
+    try:
+        decision = MOMO_VN.read_return(callback, actor=f"return:{callback.pk}")
+        if decision.payment is not None:
+            link(callback, decision.payment)
+            if decision.refresh:
+                tasks.enqueue_refresh(decision.payment)
+    except Exception as exc:  # the record must end with a verdict, whatever went wrong
+        logger.exception("return %s could not be processed", callback.pk)
+        decision = Decision.failure(exc, status=200)
+    finish(callback, decision, answered=True)
+    return decision
+
+
 def reprocess(callback: Callback, *, actor: str) -> Decision:
     """Run the rules again on a stored callback (e.g. after fixing settings); notes who did it."""
     decision = process(callback, actor=actor, answered=False)

@@ -73,10 +73,15 @@ class TransferOperation(models.TextChoices):
 class CollectionOperation(models.TextChoices):
     MTN_REQUEST_TO_PAY = "mtn.collection.request_to_pay", _("MTN request to pay")
     MTN_WITHDRAW = "mtn.collection.withdraw", _("MTN request to withdraw")
+    MOMO_VN_WALLET = "momo_vn.capture_wallet", _("MoMo payment (wallet, QR, app)")
+    MOMO_VN_ATM = "momo_vn.pay_with_atm", _("MoMo payment by domestic card (ATM)")
+    MOMO_VN_CARD = "momo_vn.pay_with_cc", _("MoMo payment by credit card")
+    MOMO_VN_METHOD = "momo_vn.pay_with_method", _("MoMo payment, method chosen on MoMo's page")
 
 
 class RefundOperation(models.TextChoices):
     MTN_REFUND = "mtn.disbursement.refund", _("MTN refund")
+    MOMO_VN_REFUND = "momo_vn.refund", _("MoMo refund")
 
 
 class PartyType(models.TextChoices):
@@ -253,9 +258,26 @@ class Transfer(Payment):
 
 
 class Collection(Payment):
-    """Money in: an MTN request to pay or request to withdraw."""
+    """Money in: an MTN request to pay or request to withdraw, or a MoMo payment order.
+
+    A MoMo payment order is created at MoMo (``send``) and then paid by the customer on MoMo's
+    page (``pay_url``), in the app (``deeplink``) or by QR code (``qr_code_url`` is the QR's
+    data); the IPN or a status query settles it.
+    """
 
     operation = models.CharField(_("operation"), max_length=48, choices=CollectionOperation.choices)
+    pay_url = models.URLField(_("payment page"), max_length=1024, blank=True)
+    deeplink = models.CharField(_("app link"), max_length=1024, blank=True)
+    qr_code_url = models.TextField(_("QR code data"), blank=True)
+    pay_type = models.CharField(
+        _("paid by"), max_length=32, blank=True, help_text=_("MoMo payType: qr, app, webApp...")
+    )
+    expires_at = models.DateTimeField(
+        _("payable until"),
+        null=True,
+        blank=True,
+        help_text=_("After this MoMo refuses the payment; a status check then settles it."),
+    )
 
     class Meta:
         verbose_name = _("collection")
@@ -274,7 +296,8 @@ class Collection(Payment):
 
 
 class Refund(Payment):
-    """An MTN refund of a successful collection; refunds never exceed what was collected."""
+    """A refund of a successful collection (MTN, or MoMo with its own orderId); refunds never
+    exceed what was collected."""
 
     operation = models.CharField(
         _("operation"),

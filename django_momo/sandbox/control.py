@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -71,6 +72,24 @@ class SandboxControl:
             if len(done) >= count or time.monotonic() > deadline:
                 return log
             time.sleep(0.02)
+
+    # -- MoMo Vietnam payment gateway (see ``momo_vn/gateway_control.py``) ------------------------
+    def momo_gateway_order(self, order_id: str) -> dict[str, Any]:
+        """One payment-gateway order's state (result code, transId, refunds)."""
+        path = f"/_sandbox/momo_vn/gateway/order?order_id={quote(order_id)}"
+        return self.get(path)  # type: ignore[no-any-return]
+
+    def momo_gateway_settle(
+        self, order_id: str, result_code: int = 0, *, notify: bool = True
+    ) -> dict[str, Any]:
+        """Settle a waiting order as the payment page would (0 pays, 1006 cancels, ...)."""
+        body = {"orderId": order_id, "resultCode": result_code, "notify": notify}
+        return self.post("/_sandbox/momo_vn/gateway/settle", body)  # type: ignore[no-any-return]
+
+    def momo_gateway_expire(self, order_id: str, *, notify: bool = True) -> dict[str, Any]:
+        """Expire a waiting order now (1005)."""
+        body = {"orderId": order_id, "notify": notify}
+        return self.post("/_sandbox/momo_vn/gateway/expire", body)  # type: ignore[no-any-return]
 
 
 @dataclass

@@ -6,12 +6,17 @@ from django_momo.conf import momo_settings
 from django_momo.models import Payment
 
 
+def base_url() -> str:
+    """``CALLBACK_BASE_URL`` ending with one "/" ("" when it is not set)."""
+    base = str(momo_settings.CALLBACK_BASE_URL or "")
+    if not base:
+        return ""
+    return base if base.endswith("/") else base + "/"
+
+
 def callback_url(payment: Payment) -> str:
     """Where the provider reports on ``payment`` ("" when no CALLBACK_BASE_URL is set)."""
     from django_momo.services.adapters import adapter_for
 
-    base = str(momo_settings.CALLBACK_BASE_URL or "")
-    if not base:
-        return ""
-    base = base if base.endswith("/") else base + "/"
-    return base + adapter_for(payment.provider).callback_path(payment)
+    base = base_url()
+    return base + adapter_for(payment.provider).callback_path(payment) if base else ""

@@ -1,4 +1,4 @@
-"""Refunds of successful MTN collections; together they never exceed what was collected."""
+"""Refunds of successful collections; together they never exceed what was collected."""
 
 from __future__ import annotations
 
@@ -58,11 +58,8 @@ def create_refund(
     collection = load(Collection, collection_id)
     account = get_account(collection.account)
     adapter = adapter_for(account.provider)
-    operation = adapter.refund_operation(account)
-    if not operation:
-        raise InvalidRequest(
-            "collection", f"account {collection.account!r} cannot refund (no MTN disbursement)"
-        )
+    # The refund's operation and texts as its provider wants them; refused when it cannot refund.
+    texts = adapter.clean_refund(account, collection, note or DEFAULT_NOTE)
     if external_id is None or external_id == "":
         raise InvalidRequest(
             "external_id",
@@ -71,7 +68,6 @@ def create_refund(
         )
     ext = clean_external_id(external_id)
     value = clean_amount(amount, collection.currency) if amount is not None else None
-    text = adapter.clean_refund_note(note or DEFAULT_NOTE)
     existing = Refund.objects.filter(account=collection.account, external_id=ext).first()
     if existing is not None:
         if existing.collection_id != collection.pk or (
@@ -97,20 +93,19 @@ def create_refund(
             raise RefundExceedsCollected(
                 f"{value} {locked.currency} exceeds the refundable {remaining} {locked.currency}"
             )
+        adapter.check_refund_amount(locked, value)
         refund, _ = create_once(
             Refund,
             {
                 "account": locked.account,
                 "provider": locked.provider,
-                "operation": operation,
+                **texts,
+                **adapter.new_refund_references(),
                 "party_type": locked.party_type,
                 "party_id": locked.party_id,
                 "amount": value,
                 "currency": locked.currency,
                 "external_id": ext,
-                "reference": adapter.new_reference(),
-                "message": text,
-                "note": text,
                 "collection": locked,
                 "created_by": created_by,
                 "held": hold,
@@ -122,12 +117,13 @@ def create_refund(
 
 
 def send_refund(refund_id: int, *, actor: str) -> Refund:
-    """Send a created refund (MTN disbursement refund v2 of the collection's reference)."""
+    """Send a created refund (MTN: disbursement refund v2 of the collection's reference; MoMo:
+    the gateway's refund of the payment's transId, under the refund's own orderId)."""
     return send_payment(Refund, refund_id, actor=actor)
 
 
 def refresh_refund(refund_id: int, *, actor: str, now: datetime | None = None) -> Refund:
-    """Ask MTN about the refund's own reference and store the answer."""
+    """Ask the provider about the refund under its own reference and store the answer."""
     return refresh_payment(Refund, refund_id, actor=actor, now=now)
 
 

@@ -24,7 +24,15 @@ def test_accounts_list_what_each_can_do(api: Any) -> None:
         "name": "momo",
         "provider": "momo_vn",
         "currency": "VND",
-        "operations": ["momo_vn.pay_wallet", "momo_vn.pay_bank"],
+        "operations": [
+            "momo_vn.pay_wallet",
+            "momo_vn.pay_bank",
+            "momo_vn.capture_wallet",
+            "momo_vn.pay_with_atm",
+            "momo_vn.pay_with_cc",
+            "momo_vn.pay_with_method",
+            "momo_vn.refund",
+        ],
     }
 
 

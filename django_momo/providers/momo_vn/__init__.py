@@ -2,6 +2,24 @@
 
 from django_momo.providers.momo_vn.client import MomoDisbursementClient
 from django_momo.providers.momo_vn.config import MomoCredentials
+
+# Payment gateway (collections and refunds).
+from django_momo.providers.momo_vn.gateway import (
+    MomoGatewayClient,
+    PaymentLimits,
+    PaymentNotificationVerifier,
+    ResponseSignatureError,
+    verify_payment_notification,
+)
+from django_momo.providers.momo_vn.gateway_results import (
+    PaymentNotification,
+    PaymentOrder,
+    PaymentStatus,
+    PreparedOrder,
+    PreparedRefund,
+    RefundResult,
+    RefundTrans,
+)
 from django_momo.providers.momo_vn.ipn import (
     DisbursementIpn,
     IpnError,
@@ -36,4 +54,20 @@ __all__ = [
     "PreparedRequest",
     "WalletCheck",
     "verify_ipn",
+]
+
+# Payment gateway (collections and refunds).
+__all__ += [
+    "MomoGatewayClient",
+    "PaymentLimits",
+    "PaymentNotification",
+    "PaymentNotificationVerifier",
+    "PaymentOrder",
+    "PaymentStatus",
+    "PreparedOrder",
+    "PreparedRefund",
+    "RefundResult",
+    "RefundTrans",
+    "ResponseSignatureError",
+    "verify_payment_notification",
 ]

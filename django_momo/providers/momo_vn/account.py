@@ -42,6 +42,16 @@ DEFAULT_LIMIT_SETTINGS: Mapping[str, int] = MappingProxyType(
     {f.name.upper(): int(getattr(DEFAULT_LIMITS, f.name)) for f in fields(PayoutLimits)}
 )
 
+# The operations of a MoMo account, as the payment models name them.
+PAYOUT_OPERATIONS = ("momo_vn.pay_wallet", "momo_vn.pay_bank")
+PAYMENT_OPERATIONS = (
+    "momo_vn.capture_wallet",
+    "momo_vn.pay_with_atm",
+    "momo_vn.pay_with_cc",
+    "momo_vn.pay_with_method",
+)
+REFUND_OPERATION = "momo_vn.refund"
+
 # Where a MoMo account's BASE_URL points (the system check's hint).
 BASE_URL_HINT = f"MoMo: {config.PRODUCTION_BASE_URL} (test: {config.TEST_BASE_URL})"
 
@@ -64,7 +74,9 @@ class MomoVnAccount:
 
     @property
     def operations(self) -> list[str]:
-        return ["momo_vn.pay_wallet", "momo_vn.pay_bank"]
+        # One partner code signs every API: payouts (Disbursement), payments and their refunds
+        # (payment gateway v2). Which ones MoMo enabled is in the merchant's contract.
+        return [*PAYOUT_OPERATIONS, *PAYMENT_OPERATIONS, REFUND_OPERATION]
 
     @property
     def payout_limits(self) -> PayoutLimits:

@@ -50,6 +50,62 @@ DISBURSEMENT_IPN_FIELDS = (
     "transId",
 )
 
+# Payment gateway (collections and refunds), momo_vn.md §3.2. Create: the onetime, ATM and
+# credit-card pages (https://developers.momo.vn/v3/docs/payment/api/wallet/onetime ,
+# .../atm/onetime , .../credit/onetime); the same list for every requestType.
+CREATE_FIELDS = (
+    "accessKey",
+    "amount",
+    "extraData",
+    "ipnUrl",
+    "orderId",
+    "orderInfo",
+    "partnerCode",
+    "redirectUrl",
+    "requestId",
+    "requestType",
+)
+# MoMo's signature over its create answer: from a [3P] copy of the Vietnamese onetime page only.
+CREATE_RESPONSE_FIELDS = (
+    "accessKey",
+    "amount",
+    "orderId",
+    "partnerCode",
+    "payUrl",
+    "requestId",
+    "responseTime",
+    "resultCode",
+)
+# https://developers.momo.vn/v3/docs/payment/api/payment-api/query
+QUERY_FIELDS = ("accessKey", "orderId", "partnerCode", "requestId")
+# https://developers.momo.vn/v3/docs/payment/api/payment-api/refund
+REFUND_FIELDS = (
+    "accessKey",
+    "amount",
+    "description",
+    "orderId",
+    "partnerCode",
+    "requestId",
+    "transId",
+)
+# The payment IPN and the redirect's query string carry the same signed fields:
+# https://developers.momo.vn/v3/docs/payment/api/result-handling/notification (vector V1).
+PAYMENT_IPN_FIELDS = (
+    "accessKey",
+    "amount",
+    "extraData",
+    "message",
+    "orderId",
+    "orderInfo",
+    "orderType",
+    "partnerCode",
+    "payType",
+    "requestId",
+    "responseTime",
+    "resultCode",
+    "transId",
+)
+
 
 def field_text(value: Any) -> str:
     """One value as MoMo writes it in the signed string: ints in base 10, ``None`` as empty."""

@@ -240,3 +240,128 @@ def order_group_id(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInputError("order_group_id", "must be a positive int assigned by MoMo")
     return value
+
+
+# --- payment gateway (collections and refunds) ---------------------------------------------------
+
+# The create page's requestTypes this client sends (momo_vn.md §6).
+PAYMENT_REQUEST_TYPES = ("captureWallet", "payWithATM", "payWithCC", "payWithMethod")
+# String(255) on the current onetime page; the disbursement limit above (200) stays as it is.
+PAYMENT_ORDER_INFO_MAX = 255
+# redirectUrl / ipnUrl: String(200) on the token pages, "no unicode or spaces" (momo_vn.md §7).
+GATEWAY_URL_MAX = 200
+# "List of products displayed on the payment page. Maximum: 50 items" (onetime page).
+ITEMS_MAX = 50
+# MoMo documents no length for a refund's description; the legacy refund API allowed 300
+# (https://payment.momo.vn/docs/refund/). 255, like orderInfo, fits both.
+REFUND_DESCRIPTION_MAX = 255
+# transId is a Java Long at MoMo.
+TRANS_ID_MAX = 2**63 - 1
+# orderExpireTime in minutes: no documented bound we could read; a week is far beyond any
+# checkout and keeps a typo (seconds, milliseconds) from being sent.
+EXPIRE_MINUTES_MAX = 7 * 24 * 60
+
+
+def payment_request_type(value: object, field: str = "request_type") -> str:
+    """One of ``captureWallet``, ``payWithATM``, ``payWithCC``, ``payWithMethod``."""
+    text = _text(field, value)
+    if text not in PAYMENT_REQUEST_TYPES:
+        raise InvalidInputError(
+            field, f"must be one of {', '.join(PAYMENT_REQUEST_TYPES)}, got {text!r}"
+        )
+    return text
+
+
+def payment_order_info(value: object) -> str:
+    """A payment's description shown to the payer, at most 255 characters."""
+    return human_text("order_info", value, max_length=PAYMENT_ORDER_INFO_MAX)
+
+
+def gateway_url(value: object, field: str) -> str:
+    """``redirect_url`` / ``ipn_url``: an absolute http(s) URL, at most 200 ASCII characters."""
+    text = _text(field, value)
+    if not text:
+        raise InvalidInputError(field, "must not be empty")
+    if len(text) > GATEWAY_URL_MAX:
+        raise InvalidInputError(field, f"at most {GATEWAY_URL_MAX} characters, got {len(text)}")
+    if not text.isascii() or any(ch.isspace() for ch in text) or _CONTROL_RE.search(text):
+        raise InvalidInputError(field, "must be ASCII without spaces")
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise InvalidInputError(field, "must be an absolute http(s) URL")
+    return text
+
+
+def flag(value: object, field: str) -> bool:
+    """A real ``bool`` (``1``, ``"false"`` and ``None`` are refused, never guessed)."""
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"must be a bool, got {type(value).__name__}")
+    return value
+
+
+def trans_id(value: object, field: str = "trans_id") -> int:
+    """MoMo's transaction id: a positive int (a Java Long)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= TRANS_ID_MAX:
+        raise InvalidInputError(field, "must be MoMo's transId, a positive int")
+    return value
+
+
+def expire_minutes(value: object) -> int:
+    """``orderExpireTime``: whole minutes, 1 to a week."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError("expires_in_minutes", "must be an int (minutes)")
+    if not 1 <= value <= EXPIRE_MINUTES_MAX:
+        raise InvalidInputError(
+            "expires_in_minutes", f"must be between 1 and {EXPIRE_MINUTES_MAX} minutes"
+        )
+    return value
+
+
+def refund_description(value: object) -> str:
+    """A refund's description (signed; may be empty), at most 255 characters."""
+    return human_text("description", value, max_length=REFUND_DESCRIPTION_MAX, required=False)
+
+
+def _no_floats(field: str, value: object) -> None:
+    """Refuse floats (money is never a float) and non-JSON values anywhere in ``value``."""
+    if isinstance(value, float):
+        raise InvalidInputError(field, "must not contain floats: write amounts as ints (VND)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError(field, "keys must be strings")
+            _no_floats(field, item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _no_floats(field, item)
+    elif value is not None and not isinstance(value, (str, int, bool)):
+        raise InvalidInputError(field, f"is not JSON-serialisable ({type(value).__name__})")
+
+
+def items(value: object) -> list[dict[str, Any]]:
+    """The products shown on MoMo's payment page: at most 50 JSON objects, without floats."""
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInputError("items", f"must be a list of mappings, got {type(value).__name__}")
+    if len(value) > ITEMS_MAX:
+        raise InvalidInputError("items", f"at most {ITEMS_MAX} items, got {len(value)}")
+    out: list[dict[str, Any]] = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise InvalidInputError("items", "every item must be a mapping")
+        _no_floats("items", item)
+        out.append(dict(item))
+    return out
+
+
+def user_info(value: object, *, email_required: bool = False) -> dict[str, Any]:
+    """The payer (``name``, ``phoneNumber``, ``email``): a mapping of strings."""
+    if not isinstance(value, Mapping):
+        raise InvalidInputError("user_info", f"must be a mapping, got {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InvalidInputError("user_info", "keys and values must be strings")
+        if _CONTROL_RE.search(item):
+            raise InvalidInputError("user_info", f"{key} must not contain control characters")
+    if email_required and not value.get("email"):
+        raise InvalidInputError("user_info", "an email is required for payWithCC")
+    return dict(value)

@@ -9,6 +9,10 @@
 * ``crypto``: signatures and ``disbursementMethod`` decryption.
 * ``control``: the control endpoints under ``/_sandbox/momo_vn/``.
 * ``wire``: paths, required fields and JSON answers.
+* ``gateway``: the payment gateway v2 (create, query of an order, refund);
+  ``gateway_orders``: its orders and refunds; ``gateway_page``: the payment page at the payUrl
+  (Pay / Cancel, then the signed IPN and the redirect); ``gateway_control``: its control
+  endpoints (settle, expire, forge an IPN).
 """
 
 from .protocol import MomoVnProtocol

@@ -19,6 +19,8 @@ ORDER_ID_RE = re.compile(r"^[0-9a-zA-Z]([-_.]*[0-9a-zA-Z]+)*$")
 WALLET_ID_RE = re.compile(r"^0\d{9,10}$")
 BANK_NUMBER_RE = re.compile(r"^\d{6,19}$")
 DIGITS_RE = re.compile(r"^\d+$")
+# An app link's scheme (RFC 3986 scheme syntax); the web and file-ish ones are not apps.
+APP_SCHEME_RE = re.compile(r"^(?!(?:ftp|file|javascript|data)$)[a-z][a-z0-9+.-]*$")
 MAX_ID_LENGTH = 50
 MAX_ORDER_INFO = 255
 MAX_EXTRA_DATA = 1000
@@ -103,16 +105,31 @@ def amount_present(data: dict[str, Any]) -> None:
 
 def check_amount(value: Any, request_type: str) -> int:
     """A whole VND amount within the limits of ``request_type``."""
+    low, high = BANK_LIMITS if request_type == "disburseToBank" else WALLET_LIMITS
+    return check_amount_within(value, low, high)
+
+
+def check_amount_within(value: Any, low: int, high: int) -> int:
+    """A whole VND amount (JSON number or digit string) between ``low`` and ``high``."""
     if isinstance(value, int) and not isinstance(value, bool):
         amount = value
     elif isinstance(value, str) and DIGITS_RE.match(value):
         amount = int(value)
     else:
         raise Rejection(21, "amount", "amount must be a whole number of VND.")
-    low, high = BANK_LIMITS if request_type == "disburseToBank" else WALLET_LIMITS
     if not low <= amount <= high:
         raise Rejection(22, "amount", f"amount must be between {low} and {high} VND.")
     return amount
+
+
+def check_whole_number(data: dict[str, Any], name: str) -> int:
+    """A required whole number (JSON number or digit string), e.g. a refund's ``transId``."""
+    value = data.get(name)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and DIGITS_RE.match(value):
+        return int(value)
+    raise Rejection(20, name, f"{name} must be a whole number.")
 
 
 def check_pay_texts(data: dict[str, Any]) -> str:
@@ -130,17 +147,30 @@ def check_pay_texts(data: dict[str, Any]) -> str:
             raise Rejection(20, "extraData", "extraData must be base64 of a JSON object.")
     if len(data.get("orderInfo") or "") > MAX_ORDER_INFO:
         raise Rejection(20, "orderInfo", "orderInfo must be at most 255 characters.")
-    url = data.get("ipnUrl")
+    return check_url(data, "ipnUrl")
+
+
+def check_url(
+    data: dict[str, Any], name: str, *, allow_empty: bool = False, app_links: bool = False
+) -> str:
+    """An http(s) URL of at most 200 characters, no spaces or unicode (MoMo's ipnUrl rule);
+    ``app_links`` also takes an app's own scheme (``myapp://...``; MoMo's redirectUrl: "Support:
+    AppLink and WebLink")."""
+    url = data.get(name)
+    if allow_empty and url == "":
+        return url
     if not isinstance(url, str) or not url:
-        raise Rejection(20, "ipnUrl", "ipnUrl is required.")
+        raise Rejection(20, name, f"{name} is required.")
     parts = urlsplit(url)
+    web = parts.scheme in ("http", "https")
     if (
         len(url) > MAX_URL
-        or parts.scheme not in ("http", "https")
+        or not (web or (app_links and APP_SCHEME_RE.match(parts.scheme)))
         or not parts.netloc
         or any(c.isspace() or ord(c) > 126 for c in url)
     ):
-        raise Rejection(20, "ipnUrl", "ipnUrl must be an http(s) URL without spaces or unicode.")
+        kind = "a web or app URL" if app_links else "an http(s) URL"
+        raise Rejection(20, name, f"{name} must be {kind} without spaces or unicode.")
     return url
 
 

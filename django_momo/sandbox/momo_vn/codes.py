@@ -19,10 +19,38 @@ MESSAGES: dict[int, tuple[str, str]] = {
         "Invalid orderId or orderId is not found.",
         "OrderId không hợp lệ hoặc không được tìm thấy.",
     ),
+    43: (
+        "Request rejected due to an analogous transaction is being processed.",
+        "Yêu cầu bị từ chối vì xung đột trong quá trình xử lý giao dịch.",
+    ),
     99: ("Unknown error.", "Lỗi không xác định."),
+    1000: (
+        "Transaction is initiated, waiting for user confirmation.",
+        "Giao dịch đã được khởi tạo, chờ người dùng xác nhận thanh toán.",
+    ),
     1001: (
         "Transaction failed due to insufficient funds.",
         "Giao dịch thất bại do tài khoản không đủ tiền.",
+    ),
+    1002: (
+        "Transaction rejected by the issuers of the payment methods.",
+        "Giao dịch bị từ chối bởi nhà phát hành phương thức thanh toán.",
+    ),
+    1003: (
+        "Transaction cancelled after successfully authorized.",
+        "Giao dịch bị đã bị hủy sau khi được xác nhận thành công.",
+    ),
+    1004: (
+        "Transaction failed because the amount exceeds daily /monthly payment limit.",
+        "Giao dịch thất bại do số tiền vượt quá hạn mức thanh toán ngày/tháng.",
+    ),
+    1005: (
+        "Transaction failed because the url or QR code expired.",
+        "Giao dịch thất bại do url hoặc QR code đã hết hạn.",
+    ),
+    1006: (
+        "Transaction failed because user has denied to confirm the payment.",
+        "Giao dịch thất bại do người dùng đã từ chối xác nhận thanh toán.",
     ),
     1007: (
         "Transaction rejected due to inactive or nonexistent user's account.",
@@ -31,6 +59,24 @@ MESSAGES: dict[int, tuple[str, str]] = {
     1008: (
         "Transaction failed because the amount exceeds user's receiving limit of funds.",
         "Giao dịch thất bại do số tiền vượt quá hạn mức nhận tiền của người dùng.",
+    ),
+    1017: ("Transaction cancelled by merchant.", "Giao dịch bị hủy bởi đối tác."),
+    1026: (
+        "Transaction restricted due to promotion rules.",
+        "Giao dịch bị hạn chế theo thể lệ chương trình khuyến mãi.",
+    ),
+    1080: (
+        "Refund attempt failed during the processing. Please retry within a short period, "
+        "preferably after an hour.",
+        "Giao dịch hoàn tiền thất bại trong quá trình xử lý. Vui lòng thử lại sau.",
+    ),
+    1081: (
+        "Refund rejected. The original transaction might have been refunded.",
+        "Giao dịch hoàn tiền bị từ chối. Giao dịch thanh toán ban đầu có thể đã được hoàn.",
+    ),
+    1088: (
+        "Refund rejected. The original payment transaction is ineligible to be refunded.",
+        "Giao dịch hoàn tiền bị từ chối. Giao dịch thanh toán ban đầu không đủ điều kiện hoàn.",
     ),
     1100: (
         "Merchant Balance is insufficient fund to proceed the transaction. "
@@ -53,6 +99,10 @@ MESSAGES: dict[int, tuple[str, str]] = {
     4003: (
         "Disbursement rejected because the receiver account's info is invalid.",
         "Giao dịch chi hộ bị từ chối do thông tin tài khoản người nhận không hợp lệ.",
+    ),
+    4100: (
+        "Transaction failed because user has failed to login.",
+        "Giao dịch thất bại do người dùng không đăng nhập thành công.",
     ),
     7000: ("Transaction is being processed.", "Giao dịch đang được xử lý."),
     7002: (
@@ -84,6 +134,27 @@ _HTTP_STATUS = {10: 503, 11: 403, 13: 401, 20: 400, 21: 400, 22: 400, 40: 400, 4
 
 WALLET_LIMITS = (1_000, 200_000_000)
 BANK_LIMITS = (20_000, 20_000_000)
+
+# Payment gateway (``/v2/gateway/api/create``) amount limits per requestType, VND. MoMo's
+# onetime pages: wallet 1,000-50,000,000 (developers.momo.vn/v3/docs/payment/api/wallet/onetime),
+# domestic ATM 10,000-50,000,000 (.../atm/onetime), credit card 1,000-50,000,000 in one snapshot
+# and 1,000-10,000,000 in another (.../credit/onetime; the sandbox takes the wider one).
+GATEWAY_LIMITS = {
+    "captureWallet": (1_000, 50_000_000),
+    "payWithATM": (10_000, 50_000_000),
+    "payWithCC": (1_000, 50_000_000),
+    "payWithMethod": (1_000, 50_000_000),
+}
+# Refund amounts (developers.momo.vn/v3/docs/payment/api/payment-api/refund): 1,000-50,000,000
+# VND, at least 10,000 when the payment was made with a domestic ATM card.
+REFUND_LIMITS = (1_000, 50_000_000)
+REFUND_ATM_MINIMUM = 10_000
+# Gateway order results: waiting for the user, and the codes an order can be settled to by the
+# payment page or the control API (MoMo's result-code table, "Final status: Yes").
+ORDER_WAITING = 1000
+ORDER_SETTLE_CODES = frozenset(
+    {0, 99, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1017, 1026, 4001, 4002, 4100}
+)
 
 # Bank codes the sandbox pays to (a representative part of MoMo's list); others give 1507.
 BANK_CODES = frozenset(
@@ -121,6 +192,15 @@ def ledger_status(code: int) -> str:
     if code == 0:
         return "SUCCESSFUL"
     return "PENDING" if code in PENDING_CODES else "FAILED"
+
+
+def order_ledger_status(code: int) -> str:
+    """The ledger status of a payment-gateway order with result ``code``."""
+    if code == ORDER_WAITING:
+        return "PENDING"
+    if code == 0:
+        return "SUCCESSFUL"
+    return {1005: "EXPIRED", 1006: "CANCELLED", 1017: "CANCELLED"}.get(code, "FAILED")
 
 
 def magic_pay_code(wallet_id: str | None, bank_number: str | None) -> int:

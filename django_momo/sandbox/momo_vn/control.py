@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from .. import presets
 from ..frame.web import Request, Response
 from .codes import FAILED_CODES, PENDING_CODES
+from .gateway_control import handle_gateway_control
+from .gateway_orders import DEFAULT_VALIDITY_SECONDS
 
 if TYPE_CHECKING:
     from .protocol import MomoVnProtocol
@@ -46,6 +48,13 @@ def handle_control(protocol: MomoVnProtocol, request: Request, subpath: str) -> 
             return _settle(protocol, _json_object(request))
         if subpath == "forge-ipn" and request.method == "POST":
             return _forge(protocol, _json_object(request))
+        if subpath.startswith(("pay/", "gateway/")):
+            data = (
+                _json_object(request)
+                if subpath.startswith("gateway/") and request.method == "POST"
+                else None
+            )
+            return handle_gateway_control(protocol, request, subpath, data)
     except ValueError as exc:
         return _error(str(exc))
     return None
@@ -54,19 +63,29 @@ def handle_control(protocol: MomoVnProtocol, request: Request, subpath: str) -> 
 def _settings(protocol: MomoVnProtocol, request: Request) -> Response:
     if request.method == "POST":
         data = _json_object(request)
-        unknown = set(data) - {"pending_seconds", "balance"}
+        unknown = set(data) - {"pending_seconds", "balance", "order_validity_seconds"}
         if unknown:
             raise ValueError(f"unknown settings {sorted(unknown)}")
         seconds = data.get("pending_seconds", protocol.pending_seconds)
         balance = data.get("balance", protocol.balance)
+        validity = data.get("order_validity_seconds", protocol.gateway.validity_seconds)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise ValueError("pending_seconds must be a number >= 0")
         if isinstance(balance, bool) or not isinstance(balance, int) or balance < 0:
             raise ValueError("balance must be a whole number of VND >= 0")
+        if isinstance(validity, bool) or not isinstance(validity, int | float) or validity < 0:
+            raise ValueError("order_validity_seconds must be a number >= 0")
         with protocol.state.ledger.lock:
             protocol.pending_seconds = float(seconds)
             protocol.balance = balance
-    return Response.json({"pending_seconds": protocol.pending_seconds, "balance": protocol.balance})
+            protocol.gateway.validity_seconds = float(validity)
+    return Response.json(
+        {
+            "pending_seconds": protocol.pending_seconds,
+            "balance": protocol.balance,
+            "order_validity_seconds": protocol.gateway.validity_seconds,
+        }
+    )
 
 
 def _settle(protocol: MomoVnProtocol, data: dict[str, Any]) -> Response:
@@ -97,7 +116,8 @@ def _forge(protocol: MomoVnProtocol, data: dict[str, Any]) -> Response:
 
 
 def add_momo_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--momo-key-bits``, ``--momo-pending-seconds``, ``--momo-opening-balance``."""
+    """``--momo-key-bits``, ``--momo-pending-seconds``, ``--momo-opening-balance``,
+    ``--momo-order-validity-seconds``."""
     g = parser.add_argument_group("MoMo Vietnam")
     g.add_argument(
         "--momo-key-bits",
@@ -118,6 +138,13 @@ def add_momo_arguments(parser: argparse.ArgumentParser) -> None:
         default=presets.MOMO_OPENING_BALANCE,
         help="merchant disbursement balance at start and after reset (VND)",
     )
+    g.add_argument(
+        "--momo-order-validity-seconds",
+        type=float,
+        default=DEFAULT_VALIDITY_SECONDS,
+        help="seconds a payment-gateway order waits for the user before it expires (1005; "
+        "default 6000 = 100 minutes)",
+    )
 
 
 def snapshot(protocol: MomoVnProtocol) -> dict[str, Any]:
@@ -134,4 +161,7 @@ def snapshot(protocol: MomoVnProtocol) -> dict[str, Any]:
             "pending_count": len(pending),
             "key_bits": protocol.key.bits,
             "pending_seconds": protocol.pending_seconds,
+            "orders": len(protocol.gateway.orders),
+            "refunds": len(protocol.gateway.refunds),
+            "order_validity_seconds": protocol.gateway.validity_seconds,
         }

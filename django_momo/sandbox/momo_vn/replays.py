@@ -1,6 +1,8 @@
 """Idempotency of the MoMo Vietnam sandbox: what a re-used requestId is answered, and remembering.
 
-The rules are listed in ``protocol.py`` (section "Idempotency"). Callers hold the protocol's lock.
+The rules are listed in ``protocol.py`` (section "Idempotency"); they hold for the disbursement and
+the payment-gateway requests alike (one requestId space per partner). Callers hold the protocol's
+lock.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ def replayed(
         return answer(protocol.base_body(data, 40, data["lang"]), http_status(40))
     protocol.count("replays" if digest == record.digest else "replays_reencrypted")
     payout = record.payout
-    if payout is not None and protocol.state.faults.check("replay_unknown", PROVIDER):
-        # The payout stays as it is: only this answer is lost in an "Unknown error".
+    if _booked(record) and protocol.state.faults.check("replay_unknown", PROVIDER):
+        # The payout (order, refund) stays as it is: only this answer is lost in an "Unknown
+        # error".
         protocol.count("faults.replay_unknown")
         protocol.count("result.99")
         return answer(protocol.base_body(data, 99, data["lang"]), http_status(99))
@@ -54,6 +57,18 @@ def replayed(
         protocol.count("result.40")
         return answer(protocol.base_body(data, 40, data["lang"]), http_status(40))
     return answer(record.answer, record.status)
+
+
+# Gateway operations that book when they answer 0 (``gateway.py``); a pay request books when
+# it has a payout.
+BOOKING_OPERATIONS = ("create", "refund")
+
+
+def _booked(record: Remembered) -> bool:
+    """True when the remembered request booked something (a payout, an order, a refund)."""
+    if record.payout is not None:
+        return True
+    return record.operation in BOOKING_OPERATIONS and record.answer.get("resultCode") == 0
 
 
 def remember(

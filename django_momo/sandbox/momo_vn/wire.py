@@ -13,12 +13,18 @@ PATHS = {
     "/v2/gateway/api/disbursement/balance": "balance",
     "/v2/gateway/api/disbursement/pay": "pay",
     "/v2/gateway/api/query": "query",
+    "/v2/gateway/api/create": "create",
+    "/v2/gateway/api/refund": "refund",
 }
+# Operations of the payment gateway (their signatures are in ``gateway_orders.GATEWAY_SIGNED``).
+GATEWAY_OPERATIONS = frozenset({"create", "refund"})
 REQUIRED = {
     "verify": ("orderId", "requestId", "requestType", "disbursementMethod", "signature"),
     "balance": ("orderId", "requestId", "signature"),
     "pay": ("orderId", "requestId", "requestType", "disbursementMethod", "signature"),
     "query": ("orderId", "requestId", "signature"),
+    "create": ("orderId", "requestId", "requestType", "ipnUrl", "signature"),
+    "refund": ("orderId", "requestId", "signature"),
 }
 JSON_TYPE = "application/json; charset=UTF-8"
 

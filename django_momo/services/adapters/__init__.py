@@ -29,6 +29,8 @@ def adapter_for(provider: str) -> ProviderAdapter:
 
 __all__ = [
     "ADAPTERS",
+    "MOMO_VN",
+    "MTN",
     "CallbackDecision",
     "CallbackEndpoint",
     "PartyInput",

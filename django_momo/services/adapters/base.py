@@ -71,9 +71,6 @@ class ProviderAdapter(Protocol):
         """The provider product ``operation`` books under: a shop's external id is unique per
         account within it (an MTN refund books on disbursement, like a transfer)."""
 
-    def new_reference(self) -> str:
-        """A fresh provider reference for a payment the services create themselves (a refund)."""
-
     def prepare(self, payment: Payment) -> dict[str, Any]:
         """Fields to commit with ``created -> sending`` before the request leaves (MoMo: the
         exact request body). ``InvalidRequest`` when the payment cannot be sent. No HTTP."""
@@ -100,11 +97,15 @@ class ProviderAdapter(Protocol):
     def balance(self, account: Account) -> list[tuple[Decimal, str]]:
         """The account's available balance(s) as ``[(amount, currency)]``, asked live."""
 
-    def refund_operation(self, account: Account) -> str:
-        """The operation refunding a collection of ``account`` ("" when it cannot refund)."""
+    def clean_refund(self, account: Account, collection: Payment, note: str) -> dict[str, Any]:
+        """A new refund's ``operation``, ``message`` and ``note`` fields; ``InvalidRequest``
+        when ``collection`` cannot be refunded through ``account`` or the note is refused."""
 
-    def clean_refund_note(self, note: str) -> str:
-        """The refund's text as the provider wants it (``InvalidRequest`` when it cannot be)."""
+    def check_refund_amount(self, collection: Payment, amount: Decimal) -> None:
+        """Refuse (``InvalidRequest("amount")``) a refund amount outside the provider's limits."""
+
+    def new_refund_references(self) -> dict[str, str]:
+        """A new refund's provider references (``reference``, and ``order_id`` where needed)."""
 
     def names_known_payment(self, token: str, body: bytes) -> bool:
         """Whether a callback request names a payment we have (never rate-limited if so)."""

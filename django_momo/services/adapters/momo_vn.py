@@ -32,9 +32,11 @@ from django_momo.models import (
     Attention,
     Callback,
     CallbackVerdict,
+    Collection,
     Payment,
     PaymentStatus,
     Provider,
+    Refund,
     Transfer,
 )
 from django_momo.providers.base import (
@@ -54,6 +56,7 @@ from django_momo.providers.momo_vn import (
 from django_momo.providers.momo_vn import validation as momo_check
 from django_momo.providers.momo_vn.result_codes import Kind, lookup
 from django_momo.services import clients
+from django_momo.services.adapters import momo_vn_gateway as gateway
 from django_momo.services.adapters.base import CallbackDecision, CallbackEndpoint, PartyInput
 from django_momo.services.answers import (
     OUTCOME_STATUS,
@@ -259,6 +262,12 @@ class MomoVnAdapter:
         self, account: Account, operation: str, amount: Decimal, external_id: str, party: PartyInput
     ) -> dict[str, Any]:
         assert isinstance(account, MomoVnAccount)
+        if not momo_settings.CALLBACK_BASE_URL:
+            raise InvalidRequest("CALLBACK_BASE_URL", "must be set: MoMo requires an ipnUrl")
+        if operation in gateway.REQUEST_TYPES:
+            order = gateway.clean_new(operation, amount, external_id, party)
+            order["reference"], order["order_id"] = new_ids()
+            return order
         limits = account.limits
         party_type = text(party.party_type, "party_type")
         if operation == WALLET:
@@ -294,8 +303,6 @@ class MomoVnAdapter:
             out["message"] = momo_check.order_info(message)
         except InvalidInputError as exc:
             raise field_error(exc, "message") from None
-        if not momo_settings.CALLBACK_BASE_URL:
-            raise InvalidRequest("CALLBACK_BASE_URL", "must be set: MoMo requires an ipnUrl")
         out["reference"], out["order_id"] = new_ids()
         return out
 
@@ -303,12 +310,14 @@ class MomoVnAdapter:
         # Wallet and bank payouts both book on MoMo's disbursement API.
         return "momo_vn.disbursement"
 
-    def new_reference(self) -> str:
-        return new_ids()[0]
-
     # -- sending and resolving -----------------------------------------------------------------
     def prepare(self, payment: Payment) -> dict[str, Any]:
-        """Encrypt and sign the payout request; its exact bytes are stored before sending."""
+        """Encrypt and sign the payout request, or sign the payment order or refund; the exact
+        bytes are stored before sending."""
+        if isinstance(payment, Collection):
+            return gateway.prepare(payment)
+        if isinstance(payment, Refund):
+            return gateway.prepare_refund(payment)
         try:
             prepared = self._prepare(payment)
         except InvalidInputError as exc:
@@ -350,13 +359,18 @@ class MomoVnAdapter:
 
     def submit(self, payment: Payment, *, first: bool) -> Answer:
         """Send the stored body (the first send and every re-send are the same bytes)."""
+        if isinstance(payment, Collection | Refund):
+            return gateway.submit(payment, first=first)
         account = _account(payment.account)
         return payout_answer(
             payment, lambda: client(account).resend(payment.request_body), first=first
         )
 
     def resolve(self, payment: Payment, *, stale: bool, now: datetime, actor: str) -> Answer | None:
-        """Re-send the stored body under the same requestId: MoMo answers with the result."""
+        """Payouts: re-send the stored body under the same requestId (MoMo answers with the
+        result). Payments and refunds: query the order (read-only)."""
+        if isinstance(payment, Collection | Refund):
+            return gateway.resolve(payment, stale=stale, now=now)
         model = type(payment)
         sent_at = payment.sent_at or payment.created_at
         max_age = timedelta(seconds=float(momo_settings.MOMO_REPLAY_MAX_AGE))
@@ -374,6 +388,10 @@ class MomoVnAdapter:
         touch(model, payment.pk, UNRESOLVED_STATUSES, attempts=F("attempts") + 1)
         return self.submit(payment, first=False)
 
+    def read_return(self, callback: Callback, *, actor: str) -> CallbackDecision:
+        """The customer's return from MoMo's payment page: a claim (see ``momo_vn_gateway``)."""
+        return gateway.read_return(callback)
+
     def has_news(self, payment: Payment) -> bool:
         # A verified IPN settles the payout itself: nothing to ask about.
         return False
@@ -388,16 +406,26 @@ class MomoVnAdapter:
         answer = client(account).get_balance(request_id=request_id, order_id=order_id)
         return [(answer.amount, answer.currency)]
 
-    def refund_operation(self, account: Account) -> str:
-        return ""  # disbursement accounts collect nothing, so there is nothing to refund
+    def clean_refund(self, account: Account, collection: Payment, note: str) -> dict[str, Any]:
+        return gateway.clean_refund(account, collection, note)
 
-    def clean_refund_note(self, note: str) -> str:
-        raise InvalidRequest("note", "MoMo Vietnam payouts cannot be refunded")
+    def check_refund_amount(self, collection: Payment, amount: Decimal) -> None:
+        gateway.check_refund_amount(collection, amount)
+
+    def new_refund_references(self) -> dict[str, str]:
+        # A refund is its own request at MoMo: its own requestId and its own orderId.
+        request_id, order_id = new_ids()
+        return {"reference": request_id, "order_id": order_id}
 
     # -- callbacks -----------------------------------------------------------------------------
     def names_known_payment(self, token: str, body: bytes) -> bool:
         data = _parse_ipn(body)
-        return data is not None and find_payout(data.get("requestId")) is not None
+        if data is None:
+            return False
+        request_id = data.get("requestId")
+        return (
+            find_payout(request_id) is not None or gateway.find_collection(request_id) is not None
+        )
 
     def read_callback(self, callback: Callback, *, actor: str) -> CallbackDecision:
         """Verify the IPN, look its payout up, match it and settle it (204), or refuse (4xx)."""
@@ -413,6 +441,8 @@ class MomoVnAdapter:
             return CallbackDecision(
                 V.INVALID_SIGNATURE, 400, error="partnerCode: no account has this code"
             )
+        if "payType" in data:  # a payment IPN (collections); payout IPNs carry no payType
+            return gateway.read_payment_ipn(callback, data, account, actor=actor)
         try:
             ipn = verify_ipn(data, account.credentials())
         except IpnError as exc:

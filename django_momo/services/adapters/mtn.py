@@ -374,14 +374,22 @@ class MtnAdapter:
             raise TransientError("MTN balance answer has no amount", provider=self.provider)
         return [(answer.available_balance, answer.currency or account.currency)]
 
-    def refund_operation(self, account: Account) -> str:
-        return REFUND_OPERATION if self.offers(account, REFUND_OPERATION) else ""
-
-    def clean_refund_note(self, note: str) -> str:
+    def clean_refund(self, account: Account, collection: Payment, note: str) -> dict[str, Any]:
+        if not self.offers(account, REFUND_OPERATION):
+            raise InvalidRequest(
+                "collection", f"account {account.name!r} cannot refund (no MTN disbursement)"
+            )
         try:
-            return mtn_check.validate_message(note, "note")
+            text = mtn_check.validate_message(note, "note")
         except InvalidInputError as exc:
             raise InvalidRequest("note", exc.message.removeprefix("note: ")) from None
+        return {"operation": REFUND_OPERATION, "message": text, "note": text}
+
+    def check_refund_amount(self, collection: Payment, amount: Decimal) -> None:
+        return None  # MTN publishes no refund limits beyond the collected amount
+
+    def new_refund_references(self) -> dict[str, str]:
+        return {"reference": self.new_reference()}
 
     # -- callbacks -----------------------------------------------------------------------------
     def names_known_payment(self, token: str, body: bytes) -> bool:
