@@ -183,9 +183,11 @@ def prepare_refund(payment: Refund) -> dict[str, Any]:
 
 
 # -- what the answers mean ----------------------------------------------------------------------
-def _mismatch(payment: Payment, result: Any) -> str:
+def _mismatch(payment: Payment, result: Any, *, own_request: bool = True) -> str:
+    """What in an answer contradicts the record; a query's answer echoes the query's own
+    requestId (``own_request=False``), not the order's."""
     problems = []
-    if getattr(result, "request_id", payment.reference) != payment.reference:
+    if own_request and result.request_id != payment.reference:
         problems.append(f"requestId {result.request_id!r} (ours {payment.reference!r})")
     if payment.order_id and result.order_id != payment.order_id:
         problems.append(f"orderId {result.order_id!r} (ours {payment.order_id!r})")
@@ -289,7 +291,7 @@ def _not_found(payment: Payment, exc: ProviderError, *, stale: bool) -> Answer:
 
 def _order_status(payment: Payment, result: Any) -> Answer:
     data = {"result_code": result.result_code, "response": redact_mapping(result.raw)}
-    mismatch = _mismatch(payment, result)
+    mismatch = _mismatch(payment, result, own_request=False)
     if mismatch:
         return Answer("", f"MoMo query does not match: {mismatch}"[:500], data, mismatch=mismatch)
     status = OUTCOME_STATUS[result.outcome]
