@@ -116,7 +116,7 @@ class TransferSerializer(PaymentSerializer):
 
 class CollectionSerializer(PaymentSerializer):
     """A payment request (money in) as the API shows it; a MoMo payment order also shows where
-    the customer pays it (``pay_url``, ``deeplink``, ``qr_code_url``) until ``expires_at``."""
+    the customer pays it (``pay_url``, ``deeplink``, ``qr_code_url``)."""
 
     # "" until MoMo gave one (and for MTN): plain strings, not URIs, in the schema.
     pay_url = serializers.CharField(
@@ -135,7 +135,6 @@ class CollectionSerializer(PaymentSerializer):
             "deeplink",
             "qr_code_url",
             "pay_type",
-            "expires_at",
         ]
         read_only_fields = fields
 

@@ -262,7 +262,8 @@ class Collection(Payment):
 
     A MoMo payment order is created at MoMo (``send``) and then paid by the customer on MoMo's
     page (``pay_url``), in the app (``deeplink``) or by QR code (``qr_code_url`` is the QR's
-    data); the IPN or a status query settles it.
+    data); the IPN or a status query settles it. An order nobody pays expires at MoMo (1005):
+    the next status check ends it ``failed``.
     """
 
     operation = models.CharField(_("operation"), max_length=48, choices=CollectionOperation.choices)
@@ -271,12 +272,6 @@ class Collection(Payment):
     qr_code_url = models.TextField(_("QR code data"), blank=True)
     pay_type = models.CharField(
         _("paid by"), max_length=32, blank=True, help_text=_("MoMo payType: qr, app, webApp...")
-    )
-    expires_at = models.DateTimeField(
-        _("payable until"),
-        null=True,
-        blank=True,
-        help_text=_("After this MoMo refuses the payment; a status check then settles it."),
     )
 
     class Meta:

@@ -121,3 +121,62 @@ def test_refund_is_sent(api: Any, sandbox_accounts: Any) -> None:
     assert response.json()["status"] != "created"
     operations = [e["operation"] for e in sandbox_accounts.control.ledger()["entries"]]
     assert len(operations) == 2
+
+
+def momo_payment_request(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "account": "momo",
+        "operation": "momo_vn.capture_wallet",
+        "amount": "150000",
+        "external_id": "momo-inv-1",
+        "message": "Đơn hàng 1",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_momo_payment_request_answers_where_to_pay(api: Any, sandbox_accounts: Any) -> None:
+    response = post(api, "collection-list", momo_payment_request())
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["party_id"] == ""
+    # Sent after the commit (immediate task backend): the order is open at MoMo.
+    shown = api.get(url("collection-detail", pk=created["id"])).json()
+    assert shown["status"] == "pending"
+    assert shown["pay_url"].startswith(sandbox_accounts.base_url)
+    assert "signature" not in json_text(shown)
+    assert "request_body" not in shown
+    # The customer pays; a status check (what the IPN's absence leaves to) settles it.
+    order = Collection.objects.get(pk=created["id"])
+    sandbox_accounts.control.momo_gateway_settle(order.order_id, 0, notify=False)
+    from django_momo import services
+
+    services.refresh_collection(order.pk, actor="t")
+    paid = api.get(url("collection-detail", pk=created["id"])).json()
+    assert paid["status"] == "successful"
+    assert paid["provider_transaction_id"]
+    # A partial refund through the API: its own orderId, sent to MoMo.
+    refund = post(api, "collection-refunds", {"amount": "50000", "hold": False}, pk=created["id"])
+    assert refund.status_code == 201, refund.content
+    assert Refund.objects.get().status == PaymentStatus.SUCCESSFUL
+
+
+def json_text(data: Any) -> str:
+    import json
+
+    return json.dumps(data)
+
+
+def test_momo_payment_request_input_is_refused(api: Any, sandbox_accounts: Any) -> None:
+    for change, field in [
+        ({"amount": "999"}, "amount"),
+        ({"amount": "1000.5"}, "amount"),
+        ({"amount": "1e5"}, "amount"),
+        ({"party_id": "0912345678"}, "party_id"),
+        ({"operation": "momo_vn.pay_with_cc"}, "party_id"),
+    ]:
+        response = post(api, "collection-list", momo_payment_request(**change))
+        assert response.status_code == 400, (change, response.content)
+        assert field in response.content.decode(), change
+    assert Collection.objects.count() == 0
