@@ -1,4 +1,5 @@
-"""Forms of the payment admin: the new-payout form and the actions' confirmation forms.
+"""Forms of the payment admin: the new-payout and new-MoMo-payment forms and the actions'
+confirmation forms.
 
 Field rules live in one place: ``services.create_transfer`` checks the account, the operation,
 the currency, the amount (``django_momo.money``: minor units, provider limits), the phone or
@@ -22,7 +23,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from django_momo.conf import momo_settings
-from django_momo.models import PartyType, TransferOperation
+from django_momo.models import CollectionOperation, PartyType, Provider, TransferOperation
 from django_momo.money import AmountError, to_amount
 
 
@@ -130,6 +131,105 @@ class NewPayoutForm(forms.Form):
             "bank_code": data["bank_code"].strip(),
             "message": data["message"],
             "note": data["note"],
+        }
+
+    def add_service_error(self, field: str, message: str) -> None:
+        """Show a service's refusal under the field it names (or above the form)."""
+        name = self.FIELD_ALIASES.get(field, field)
+        if name in self.fields and name != "send_now":
+            self.add_error(name, message)
+        else:
+            self.add_error(None, f"{field}: {message}" if field else message)
+
+
+# The MoMo Vietnam payment-gateway operations a payment request can be made with.
+MOMO_PAYMENT_OPERATIONS = [
+    (value, label) for value, label in CollectionOperation.choices if value.startswith("momo_vn.")
+]
+MOMO_CARD_OPERATION = CollectionOperation.MOMO_VN_CARD.value
+
+
+class NewMomoPaymentForm(forms.Form):
+    """A MoMo Vietnam payment request (payment gateway v2) from one of the MoMo accounts.
+
+    As on the new-payout form, every text goes to ``services.request_payment`` exactly as typed
+    (``strip=False``): the service refuses what is not written the one documented way (an amount
+    that is not whole VND digits, edge spaces, an e-mail on a wallet payment, ...) and its
+    ``InvalidRequest`` names the field, shown under it by :meth:`add_service_error`.
+    """
+
+    account = forms.ChoiceField(label=_("Account"))
+    operation = forms.ChoiceField(
+        label=_("Method"),
+        choices=MOMO_PAYMENT_OPERATIONS,
+        help_text=_("How the customer pays on MoMo's page."),
+    )
+    amount = forms.CharField(
+        label=_("Amount (VND)"),
+        max_length=32,
+        strip=False,
+        help_text=_(
+            "Whole VND as plain digits, e.g. 150000; no spaces, separators, decimals or "
+            "exponents."
+        ),
+    )
+    external_id = forms.CharField(
+        label=_("External id"),
+        max_length=64,
+        strip=False,
+        help_text=_("The shop's own reference; submitting the same one twice creates one request."),
+    )
+    message = forms.CharField(
+        label=_("Order info"),
+        max_length=255,
+        required=False,
+        strip=False,
+        help_text=_("Shown to the customer on MoMo's page; empty: 'Payment <external id>'."),
+    )
+    email = forms.CharField(
+        label=_("Customer's e-mail"),
+        max_length=64,
+        required=False,
+        strip=False,
+        help_text=_("Credit-card payments only (MoMo requires it); leave empty otherwise."),
+    )
+    send_now = forms.BooleanField(
+        label=_("Send now"),
+        required=False,
+        help_text=_(
+            "Create the order at MoMo at once, so that the customer can pay it; otherwise the "
+            "request is created held until it is sent."
+        ),
+    )
+
+    # Fields of the service's InvalidRequest that have no field of their own here.
+    FIELD_ALIASES = {"party_id": "email", "party_type": "email", "order_info": "message"}
+
+    def __init__(self, *args: Any, can_send: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        accounts = momo_settings.accounts()
+        self.fields["account"].choices = [  # type: ignore[attr-defined]
+            (name, f"{name} ({account.currency})")
+            for name, account in sorted(accounts.items())
+            if account.provider == Provider.MOMO_VN
+        ]
+        if not can_send:
+            del self.fields["send_now"]
+        self.fields["external_id"].initial = self.initial.get("external_id") or new_external_id()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``services.request_payment`` from the cleaned data, as typed."""
+        data = self.cleaned_data
+        return {
+            "account": data["account"],
+            "operation": data["operation"],
+            # Passed as typed: ``money.to_amount`` in the services parses it as VND.
+            "amount": data["amount"],
+            "external_id": data["external_id"],
+            # The customer picks the wallet or card on MoMo's page; a card payment names the
+            # customer's e-mail, which the service checks (and refuses on any other method).
+            "party_id": data["email"],
+            "message": data["message"],
         }
 
     def add_service_error(self, field: str, message: str) -> None:

@@ -146,3 +146,44 @@ def test_a_lost_refund_answer_is_resolved_by_the_purchase_query(accounts):
     ]
     # Refunds that may have reached MoMo keep holding their amount.
     assert services.refundable_amount(order) == Decimal(70_000)
+
+
+def test_refund_rejected_on_a_resend_proves_nothing(accounts):
+    """1081 ("maybe already refunded") after a lost attempt is unknown, never failed."""
+    from django_momo.providers.base import Outcome
+    from django_momo.providers.momo_vn.gateway_results import RefundResult
+    from django_momo.services.adapters.momo_vn_gateway import _answer
+
+    order = paid_order(accounts)
+    refund = services.create_refund(order.pk, amount=30_000, external_id="r-x", actor="t")
+    answer = RefundResult(
+        request_id=refund.reference, order_id=refund.order_id, result_code=1081,
+        message="Refund rejected", outcome=Outcome.FAILED, final=True, http_status=200,
+    )  # fmt: skip
+    assert _answer(refund, answer, first=True, what="refund").status == S.FAILED
+    assert _answer(refund, answer, first=False, what="refund").status == S.UNKNOWN
+    lost_first = RefundResult(**{**answer.__dict__, "ambiguous": True})
+    assert _answer(refund, lost_first, first=True, what="refund").status == S.UNKNOWN
+
+
+def test_an_old_refund_is_not_re_sent(accounts, settings):
+    """Past MoMo's requestId retention a re-send could refund twice: it waits for an operator."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from django_momo.models import Attention
+
+    order = paid_order(accounts)
+    refund = services.create_refund(order.pk, amount=30_000, external_id="r-old", actor="t")
+    accounts.control.set_faults(error_before_booking={"next": 1, "provider": "momo_vn"})
+    unknown = services.send_refund(refund.pk, actor="t")
+    assert unknown.status == S.UNKNOWN
+    month = timezone.now() + timedelta(
+        seconds=settings.DJANGO_MOMO.get("MOMO_REPLAY_MAX_AGE", 30 * 86400) + 60
+    )
+    after = services.refresh_refund(refund.pk, actor="t", now=month)
+    assert after.status == S.UNKNOWN
+    assert after.attention == Attention.STOPPED
+    ledger = accounts.control.momo_gateway_order(order.order_id)
+    assert ledger["refundTrans"] == []  # nothing was re-sent

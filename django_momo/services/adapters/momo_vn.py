@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,6 @@ from django_momo.json_input import loads_bounded
 from django_momo.models import (
     FINAL_STATUSES,
     UNRESOLVED_STATUSES,
-    Attention,
     Callback,
     CallbackVerdict,
     Collection,
@@ -65,7 +64,6 @@ from django_momo.services.answers import (
     error_data,
     submit_error_answer,
 )
-from django_momo.services.attention import flag
 from django_momo.services.callback_urls import callback_url
 from django_momo.services.callbacks import already_handled, link
 from django_momo.services.errors import CallbackMismatch, InvalidRequest, PaymentNotFound
@@ -370,22 +368,10 @@ class MomoVnAdapter:
         """Payouts: re-send the stored body under the same requestId (MoMo answers with the
         result). Payments and refunds: query the order (read-only)."""
         if isinstance(payment, Collection | Refund):
-            return gateway.resolve(payment, stale=stale, now=now)
-        model = type(payment)
-        sent_at = payment.sent_at or payment.created_at
-        max_age = timedelta(seconds=float(momo_settings.MOMO_REPLAY_MAX_AGE))
-        if now - sent_at >= max_age:
-            days = max_age.total_seconds() / 86400
-            flag(
-                model,
-                payment.pk,
-                Attention.STOPPED,
-                f"no final answer {days:g} days after it was sent: re-sends stopped (MoMo keeps "
-                "a requestId about a month); wait for the IPN or resolve it by hand",
-                actor=actor,
-            )
+            return gateway.resolve(payment, stale=stale, now=now, actor=actor)
+        if gateway.replays_stopped(payment, now, actor):
             return None
-        touch(model, payment.pk, UNRESOLVED_STATUSES, attempts=F("attempts") + 1)
+        touch(type(payment), payment.pk, UNRESOLVED_STATUSES, attempts=F("attempts") + 1)
         return self.submit(payment, first=False)
 
     def read_return(self, callback: Callback, *, actor: str) -> CallbackDecision:

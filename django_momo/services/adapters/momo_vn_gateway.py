@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from django.http import QueryDict
 from django_momo.conf import Account, MomoVnAccount, momo_settings
 from django_momo.models import (
     UNRESOLVED_STATUSES,
+    Attention,
     Callback,
     CallbackVerdict,
     Collection,
@@ -63,7 +64,14 @@ from django_momo.providers.momo_vn.gateway_results import (
 from django_momo.providers.momo_vn.result_codes import Kind, lookup
 from django_momo.services import clients
 from django_momo.services.adapters.base import CallbackDecision
-from django_momo.services.answers import OUTCOME_STATUS, Answer, error_data, submit_error_answer
+from django_momo.services.answers import (
+    OUTCOME_STATUS,
+    Answer,
+    apply_answer,
+    error_data,
+    submit_error_answer,
+)
+from django_momo.services.attention import flag
 from django_momo.services.callback_urls import base_url, callback_url
 from django_momo.services.callbacks import already_handled, link
 from django_momo.services.errors import InvalidRequest
@@ -83,6 +91,8 @@ REQUEST_TYPES = {
     "momo_vn.pay_with_method": PAY_WITH_METHOD,
 }
 REFUND_OPERATION = "momo_vn.refund"
+# Refund refusals that a re-send of an already booked refund could get: they prove nothing then.
+RESENT_REFUND = frozenset({1081})
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -211,10 +221,16 @@ def _answer(payment: Payment, result: Any, *, first: bool, what: str) -> Answer:
             S.UNKNOWN, f"{reason}: does not match: {mismatch}"[:500], data, mismatch=mismatch
         )
     kind = lookup(result.result_code).kind
-    if status == S.FAILED and kind in (Kind.REQUEST, Kind.AUTH) and (not first or result.ambiguous):
+    resent = not first or result.ambiguous
+    if status == S.FAILED and resent and kind in (Kind.REQUEST, Kind.AUTH):
         # "Request refused" on a re-send says nothing of the first request, which may have landed.
         status = S.UNKNOWN
         reason = f"{reason} (refused on a re-send: proves nothing)"
+    elif status == S.FAILED and resent and what == "refund" and result.result_code in RESENT_REFUND:
+        # 1081 "refund rejected" means "maybe already refunded" (momo_vn.md §4.4): after a lost
+        # attempt that is what our own first request would cause. The purchase's query decides.
+        status = S.UNKNOWN
+        reason = f"{reason} (on a re-send: maybe refunded by the first attempt)"
     fields: dict[str, Any] = {}
     if status == S.FAILED:
         fields.update(failure_code=str(result.result_code), failure_message=result.message[:2000])
@@ -263,28 +279,55 @@ def _query(payment: Payment, order_id: str) -> Any:
     return client(_account(payment.account)).query(order_id=order_id)
 
 
-def resolve(payment: Payment, *, stale: bool, now: datetime) -> Answer:
+def replays_stopped(payment: Payment, now: datetime, actor: str) -> bool:
+    """Whether ``payment`` is too old to be re-sent (flagged "stopped" if so).
+
+    MoMo keeps a requestId about a month (``MOMO_REPLAY_MAX_AGE``); past that a re-send could
+    be taken as a new request (a second payout, a second refund), so it waits for its IPN or
+    an operator instead.
+    """
+    sent_at = payment.sent_at or payment.created_at
+    max_age = timedelta(seconds=float(momo_settings.MOMO_REPLAY_MAX_AGE))
+    if now - sent_at < max_age:
+        return False
+    days = max_age.total_seconds() / 86400
+    flag(
+        type(payment),
+        payment.pk,
+        Attention.STOPPED,
+        f"no final answer {days:g} days after it was sent: re-sends stopped (MoMo keeps "
+        "a requestId about a month); wait for the IPN or resolve it by hand",
+        actor=actor,
+    )
+    return True
+
+
+def resolve(payment: Payment, *, stale: bool, now: datetime, actor: str) -> Answer | None:
     """Ask MoMo about the order (or, for a refund, the purchase's refunds) and say what it means."""
     model = type(payment)
     purchase = payment.collection if isinstance(payment, Refund) else payment
     try:
         result = _query(payment, purchase.order_id)
     except NotFoundError as exc:
-        return _not_found(payment, exc, stale=stale)
+        return _not_found(payment, exc, stale=stale, now=now, actor=actor)
     except TransientError as exc:
         return Answer(S.UNKNOWN, f"status query failed: {exc.message}"[:500], error_data(exc))
     except ProviderError:
         schedule_check(model, payment.pk, UNRESOLVED_STATUSES, payment.status_checks)
         raise
     if isinstance(payment, Refund):
-        return _refund_status(payment, result, stale=stale)
+        return _refund_status(payment, result, stale=stale, now=now, actor=actor)
     return _order_status(payment, result)
 
 
-def _not_found(payment: Payment, exc: ProviderError, *, stale: bool) -> Answer:
+def _not_found(
+    payment: Payment, exc: ProviderError, *, stale: bool, now: datetime, actor: str
+) -> Answer | None:
     if payment.status == S.PENDING or not stale:
         return Answer("", "not visible yet (42)", error_data(exc))
     # Long after the send MoMo still does not know the order: send the same bytes again.
+    if replays_stopped(payment, now, actor):
+        return None
     touch(type(payment), payment.pk, UNRESOLVED_STATUSES, attempts=F("attempts") + 1)
     return submit(payment, first=False)
 
@@ -309,11 +352,15 @@ def _order_status(payment: Payment, result: Any) -> Answer:
     return Answer(status, reason[:500], data, fields)
 
 
-def _refund_status(payment: Refund, result: Any, *, stale: bool) -> Answer:
+def _refund_status(
+    payment: Refund, result: Any, *, stale: bool, now: datetime, actor: str
+) -> Answer | None:
     entry = next((r for r in result.refunds if r.order_id == payment.order_id), None)
     if entry is None:
         if payment.status == S.PENDING or not stale:
             return Answer("", "refund not listed by the purchase's query yet")
+        if replays_stopped(payment, now, actor):
+            return None
         touch(Refund, payment.pk, UNRESOLVED_STATUSES, attempts=F("attempts") + 1)
         return submit(payment, first=False)
     status = OUTCOME_STATUS[entry.outcome]
@@ -402,8 +449,6 @@ def read_payment_ipn(
     callback: Callback, data: dict[str, Any], account: MomoVnAccount, *, actor: str
 ) -> CallbackDecision:
     """Verify, look up, match and apply a payment IPN."""
-    from django_momo.services.answers import apply_answer
-
     try:
         note = client(account).verify_payment_notification(data)
     except IpnError as exc:
