@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from django_momo.conf import momo_settings
@@ -175,3 +175,46 @@ def payment_link(obj: Model | None) -> SafeString | str:
     meta = obj._meta
     url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, getattr(obj, "external_id", obj.pk))
+
+
+# Schemes a link received from a provider may be clickable with; anything else (``javascript:``,
+# ``data:``...) is shown as text. MoMo's app links are ``momo://...``.
+WEB_SCHEMES = frozenset({"https", "http"})
+APP_SCHEMES = frozenset({"momo", *WEB_SCHEMES})
+
+
+def new_tab_link(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> SafeString | str:
+    """``url`` (from a provider) as a link opening in a new tab, if its scheme is one of
+    ``schemes``; otherwise as escaped text, never clickable. Empty for an empty ``url``."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return ""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme not in schemes or any(char.isspace() or ord(char) < 32 for char in url):
+        return format_html('<span class="momo-link-refused">{}</span>', url)
+    return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', url, url)
+
+
+# Data longer than this is not drawn (MoMo's QR data is about a hundred characters).
+QR_DATA_MAX = 2000
+
+
+def qr_code_svg(data: str) -> SafeString | str:
+    """The QR code of ``data`` (a provider's QR payload) as an inline SVG, or ``""``.
+
+    The data reaches the page only as segno's drawing (paths, no text), never as markup of ours;
+    a white background keeps it scannable on a dark admin theme.
+    """
+    import segno
+
+    if not data or len(data) > QR_DATA_MAX:
+        return ""
+    try:
+        svg = segno.make(data, micro=False).svg_inline(scale=4, light="#fff")
+    except ValueError:  # segno.DataOverflowError among them
+        return ""
+    return format_html('<div class="momo-qr">{}</div>', mark_safe(svg))  # noqa: S308

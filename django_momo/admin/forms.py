@@ -23,7 +23,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from django_momo.conf import momo_settings
-from django_momo.models import CollectionOperation, PartyType, Provider, TransferOperation
+from django_momo.models import CollectionOperation, PartyType, TransferOperation
 from django_momo.money import AmountError, to_amount
 
 
@@ -169,8 +169,7 @@ class NewMomoPaymentForm(forms.Form):
         max_length=32,
         strip=False,
         help_text=_(
-            "Whole VND as plain digits, e.g. 150000; no spaces, separators, decimals or "
-            "exponents."
+            "Whole VND as plain digits, e.g. 150000; no spaces, separators, decimals or exponents."
         ),
     )
     external_id = forms.CharField(
@@ -208,10 +207,12 @@ class NewMomoPaymentForm(forms.Form):
     def __init__(self, *args: Any, can_send: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         accounts = momo_settings.accounts()
+        # The accounts that offer one of this form's payment methods (the MoMo ones).
+        methods = [value for value, _label in MOMO_PAYMENT_OPERATIONS]
         self.fields["account"].choices = [  # type: ignore[attr-defined]
             (name, f"{name} ({account.currency})")
             for name, account in sorted(accounts.items())
-            if account.provider == Provider.MOMO_VN
+            if any(method in account.operations for method in methods)
         ]
         if not can_send:
             del self.fields["send_now"]
@@ -273,7 +274,10 @@ class RefundForm(forms.Form):
         strip=False,
         help_text=_("Empty: refund all that remains of each collection."),
     )
-    note = forms.CharField(label=_("Note to the payer"), max_length=160, required=False)
+    # Not stripped: the services refuse edge spaces instead of quietly removing them.
+    note = forms.CharField(
+        label=_("Note to the payer"), max_length=160, required=False, strip=False
+    )
     # Fixed when the page is rendered: a second submit of the same page reuses the refunds'
     # external ids and so creates nothing new.
     nonce = forms.CharField(widget=forms.HiddenInput, max_length=32)

@@ -25,14 +25,18 @@ from django_momo.models import (
 from django_momo.services import access
 
 from . import actions, approvals
+from .collection_view import new_momo_payment_view
 from .display import (
+    APP_SCHEMES,
     AccountFilter,
     AttentionFilter,
     CurrencyFilter,
     account_balances,
     attention_badge,
     display_amount,
+    new_tab_link,
     payment_link,
+    qr_code_svg,
     status_badge,
 )
 from .payout_view import new_payout_view
@@ -274,9 +278,57 @@ class CollectionAdmin(PaymentAdmin):
         actions.resolve_collections,
     )
 
+    # The raw fields of where a MoMo customer pays; the panel below shows them instead.
+    PAY_FIELDS = ("pay_url", "deeplink", "qr_code_url")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Collections are requested from the customer's checkout (API), not typed in here.
-        return False
+        # MoMo payment requests may be made here (``request_collection``); MTN requests to pay
+        # come from the customer's checkout (API) only: the add view offers MoMo accounts only.
+        return self._may(request, access.Action.CREATE)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The new-MoMo-payment form: validated field by field, created through ``services``."""
+        return new_momo_payment_view(self, request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = [
+            (title, {**opts, "fields": [f for f in opts["fields"] if f not in self.PAY_FIELDS]})
+            for title, opts in super().get_fieldsets(request, obj)
+        ]
+        panel = self._pay_panel(obj)
+        if panel:
+            fieldsets.insert(1, (_("Where the customer pays"), {"fields": panel}))
+        return fieldsets
+
+    @staticmethod
+    def _pay_panel(obj: Collection | None) -> tuple[str, ...]:
+        """The panel's fields: none for a collection without a pay link (an MTN request to
+        pay, a MoMo order not created yet)."""
+        if obj is None or not (obj.pay_url or obj.deeplink or obj.qr_code_url):
+            return ()
+        if obj.is_final:
+            return ("pay_closed",)
+        return ("pay_link", "app_link", "qr_code")
+
+    @admin.display(description=_("payment page"))
+    def pay_link(self, obj: Collection) -> SafeString | str:
+        return new_tab_link(obj.pay_url) or "-"
+
+    @admin.display(description=_("app link"))
+    def app_link(self, obj: Collection) -> SafeString | str:
+        return new_tab_link(obj.deeplink, APP_SCHEMES) or "-"
+
+    @admin.display(description=_("QR code"))
+    def qr_code(self, obj: Collection) -> SafeString | str:
+        return qr_code_svg(obj.qr_code_url) or "-"
+
+    @admin.display(description=_("payment page"))
+    def pay_closed(self, obj: Collection) -> str:
+        return _("The order is %(status)s: the customer can no longer pay it.") % {
+            "status": obj.get_status_display()
+        }
 
 
 @admin.register(Refund)

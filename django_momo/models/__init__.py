@@ -3,6 +3,7 @@
 from .api_keys import ApiKey
 from .approvals import Approval, ApprovalDecision
 from .audit import StatusChange
+from .batches import BatchStatus, PayoutBatch, PayoutBatchApproval, PayoutBatchRow
 from .callbacks import Callback, CallbackVerdict
 from .idempotency import IdempotencyKey
 from .kinds import KINDS, PAYMENT_MODELS, PaymentKind, kind_of
@@ -33,6 +34,7 @@ __all__ = [
     "Approval",
     "ApprovalDecision",
     "Attention",
+    "BatchStatus",
     "Callback",
     "CallbackVerdict",
     "Collection",
@@ -43,6 +45,9 @@ __all__ = [
     "Payment",
     "PaymentKind",
     "PaymentStatus",
+    "PayoutBatch",
+    "PayoutBatchApproval",
+    "PayoutBatchRow",
     "Provider",
     "Refund",
     "StatusChange",

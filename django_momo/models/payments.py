@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -178,7 +179,13 @@ class Payment(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.external_id} {self.amount} {self.currency} ({self.status})"
+        from django_momo.money import AmountError, format_display
+
+        try:
+            amount = format_display(Decimal(self.amount), self.currency)
+        except (AmountError, ArithmeticError, TypeError):
+            amount = f"{self.amount} {self.currency}"
+        return f"{self.external_id} {amount} ({self.status})"
 
     @property
     def is_final(self) -> bool:

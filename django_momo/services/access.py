@@ -33,6 +33,8 @@ class Action(enum.StrEnum):
 KINDS = tuple(PAYMENT_KINDS)
 # Provider accounts are not a model: their balances have a permission of their own.
 ACCOUNT = "account"
+# Bulk payouts (``models.PayoutBatch``): upload (create held payouts), send, approve as a unit.
+BATCH = "payoutbatch"
 
 # (kind, action) -> the permission, as ``app_label.codename``.
 PERMISSIONS: dict[tuple[str, str], str] = {
@@ -59,7 +61,13 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("refund", Action.RESOLVE): "django_momo.resolve_refund",
     ("refund", Action.APPROVE): "django_momo.approve_refund",
     (ACCOUNT, Action.VIEW_BALANCE): "django_momo.view_balance",
+    (BATCH, Action.VIEW): "django_momo.view_payoutbatch",
+    (BATCH, Action.CREATE): "django_momo.upload_batch",
+    (BATCH, Action.SEND): "django_momo.send_batch",
+    (BATCH, Action.APPROVE): "django_momo.approve_batch",
 }
+# How a kind is named in a refusal ("to send payout batches"); default: the kind plus "s".
+_PLURALS = {BATCH: "payout batches"}
 
 
 class AccessDenied(ServiceError, PermissionError):
@@ -72,9 +80,9 @@ class AccessDenied(ServiceError, PermissionError):
 
 def kind_of(model: Any) -> str:
     """``"transfer"``, ``"collection"`` or ``"refund"`` for a payment model (or instance);
-    ``"account"`` for the provider accounts."""
+    ``"account"`` for the provider accounts; ``"payoutbatch"`` for bulk payouts."""
     name = getattr(getattr(model, "_meta", None), "model_name", None) or str(model)
-    if name not in (*KINDS, ACCOUNT):
+    if name not in (*KINDS, ACCOUNT, BATCH):
         raise ValueError(f"{name!r} is not a django-momo payment kind")
     return name
 
@@ -101,4 +109,5 @@ def require(user: Any, model: Any, action: str) -> None:
     """Raise ``AccessDenied`` unless ``user`` may do ``action`` on ``model``'s kind."""
     if not can(user, model, action):
         kind = kind_of(model)
-        raise AccessDenied(permission_for(model, action), f"{action.replace('_', ' ')} {kind}s")
+        plural = _PLURALS.get(kind, f"{kind}s")
+        raise AccessDenied(permission_for(model, action), f"{action.replace('_', ' ')} {plural}")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from django_momo.models import Collection, PaymentStatus, Refund
+from django_momo.money import format_display
 from django_momo.services.adapters import adapter_for
 from django_momo.services.approvals import approvals_needed
 from django_momo.services.clients import get_account
@@ -90,9 +91,8 @@ def create_refund(
         if value is None:
             value = remaining
         if value <= 0 or value > remaining:
-            raise RefundExceedsCollected(
-                f"{value} {locked.currency} exceeds the refundable {remaining} {locked.currency}"
-            )
+            asked, left = (format_display(v, locked.currency) for v in (value, remaining))
+            raise RefundExceedsCollected(f"{asked} exceeds the refundable {left}")
         adapter.check_refund_amount(locked, value)
         refund, _ = create_once(
             Refund,

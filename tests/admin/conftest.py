@@ -130,6 +130,39 @@ def successful_collection(**overrides: Any) -> Collection:
     return collection
 
 
+def make_momo_payment(**overrides: Any) -> Collection:
+    """A created (not sent) MoMo payment request (wallet, QR or app) through the services."""
+    n = next(_numbers)
+    fields: dict[str, Any] = {
+        "account": "momo",
+        "operation": "momo_vn.capture_wallet",
+        "party_id": "",
+        "amount": 150_000,
+        "external_id": f"admin-momo-{n}",
+        "actor": "test",
+        "message": f"Order {n}",
+    }
+    fields.update(overrides)
+    collection, _ = services.request_payment(**fields)
+    return collection
+
+
+def open_momo_payment(**overrides: Any) -> Collection:
+    """A MoMo order created at the sandbox's gateway: pending, with where the customer pays."""
+    collection = services.send_collection(make_momo_payment(**overrides).pk, actor="test")
+    assert collection.status == PaymentStatus.PENDING, collection.status
+    return collection
+
+
+def paid_momo_payment(sandbox: SandboxHandle, **overrides: Any) -> Collection:
+    """A MoMo order the customer paid at the sandbox (no IPN), settled by a status query."""
+    collection = open_momo_payment(**overrides)
+    sandbox.control.momo_gateway_settle(collection.order_id, 0, notify=False)
+    collection = services.refresh_collection(collection.pk, actor="test")
+    assert collection.status == PaymentStatus.SUCCESSFUL, collection.status
+    return collection
+
+
 def force_status(payment: Any, status: str) -> None:
     """Put a row in ``status`` for a test's starting point (the services never do this)."""
     type(payment).objects.filter(pk=payment.pk).update(status=status)
