@@ -115,6 +115,22 @@ class PayoutBatchRow(models.Model):
         related_name="batch_row",
         verbose_name=_("payout"),
     )
+    # The provider's payee check (``services.batches.verify_batch``): "" = not checked. A result
+    # other than "ok" is a warning for the operator, never an error that blocks the batch.
+    check_result = models.CharField(
+        _("payee check"),
+        max_length=16,
+        blank=True,
+        choices=[
+            ("ok", _("ok")),
+            ("name_mismatch", _("name mismatch")),
+            ("inactive", _("inactive")),
+            ("unknown", _("unknown")),
+            ("error", _("check failed")),
+        ],
+    )
+    check_detail = models.CharField(_("payee check detail"), max_length=255, blank=True)
+    checked_at = models.DateTimeField(_("payee checked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payout batch row")

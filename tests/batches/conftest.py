@@ -88,3 +88,31 @@ def preview(data: bytes, user: User, filename: str = "payouts.csv", account: str
 
 def errors_by_line(batch: Any) -> dict[int, list[dict[str, str]]]:
     return {row.line: row.errors for row in batch.rows.order_by("line") if row.errors}
+
+
+# -- payee checks and the MoMo account (test_verification, test_chaos) ---------------------------
+NAMED_HEADER = ("operation", "party_id", "party_name", "amount", "currency", "external_id")
+MOMO_HEADER = (
+    "operation", "party_type", "party_id", "party_name", "bank_code", "amount", "currency",
+    "external_id", "message",
+)  # fmt: skip
+WALLET = "momo_vn.pay_wallet"
+BANK = "momo_vn.pay_bank"
+
+
+def named_rows(parties: Iterable[tuple[str, str]], prefix: str = "") -> list[list[str]]:
+    """MTN rows (NAMED_HEADER's columns) paying each ``(msisdn, name)`` 12.50 EUR."""
+    prefix = prefix or f"n{next(_numbers)}"
+    return [
+        [OP, msisdn, name, "12.50", "EUR", f"{prefix}-{n}"]
+        for n, (msisdn, name) in enumerate(parties, start=1)
+    ]
+
+
+def momo_rows(count: int, prefix: str = "", amount: str = "50000") -> list[list[str]]:
+    """``count`` good MoMo wallet rows (MOMO_HEADER's columns), each with its own wallet."""
+    prefix = prefix or f"m{next(_numbers)}"
+    return [
+        [WALLET, "", f"0912{n:06d}", "NGUYEN VAN A", "", amount, "VND", f"{prefix}-{n}", "luong"]
+        for n in range(1, count + 1)
+    ]

@@ -24,7 +24,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from django_momo.conf import Account
 from django_momo.models import Callback, CallbackVerdict, Payment
@@ -50,6 +50,27 @@ class PartyInput:
     bank_code: object = ""
     message: object = ""
     note: object = ""
+
+
+# What a payee check concluded (``ProviderAdapter.verify_payee``):
+# - "ok": the provider says the party can receive, and the name matches where it was compared;
+# - "name_mismatch": the party can receive, but the provider's name is not the file's name;
+# - "inactive": the provider knows the party but it cannot receive now (inactive, restricted,
+#   not verified; MoMo's 1007 "inactive or nonexistent" too);
+# - "unknown": the provider knows no such party, or offers no check for this kind of party;
+# - "error": the check itself failed (network, provider error): nothing is known, ask again.
+PayeeResult = Literal["ok", "name_mismatch", "inactive", "unknown", "error"]
+PAYEE_RESULTS: tuple[PayeeResult, ...] = ("ok", "name_mismatch", "inactive", "unknown", "error")
+
+
+@dataclass(frozen=True)
+class PayeeCheck:
+    """The answer of a read-only payee check: the result, a short reason for the operator, and
+    the name the provider gave for the party ("" when it gave none or none was asked)."""
+
+    result: PayeeResult
+    detail: str
+    provider_name: str = ""
 
 
 class ProviderAdapter(Protocol):
@@ -112,6 +133,13 @@ class ProviderAdapter(Protocol):
 
     def read_callback(self, callback: Callback, *, actor: str) -> CallbackDecision:
         """Verify, match and (where the provider's word is proof) apply a stored callback."""
+
+    def verify_payee(
+        self, account: Account, operation: str, party_type: str, party_id: str, party_name: str
+    ) -> PayeeCheck:
+        """Ask the provider, read-only, whether the party of a payout ``operation`` can receive
+        and whether its name is ``party_name``. Moves no money, stores nothing, never raises a
+        ``ProviderError`` (a failed call is ``result="error"``); rate-limited per account."""
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,12 @@ from django_momo.providers.momo_vn import validation as momo_check
 from django_momo.providers.momo_vn.result_codes import Kind, lookup
 from django_momo.services import clients
 from django_momo.services.adapters import momo_vn_gateway as gateway
-from django_momo.services.adapters.base import CallbackDecision, CallbackEndpoint, PartyInput
+from django_momo.services.adapters.base import (
+    CallbackDecision,
+    CallbackEndpoint,
+    PartyInput,
+    PayeeCheck,
+)
 from django_momo.services.answers import (
     OUTCOME_STATUS,
     Answer,
@@ -68,6 +73,7 @@ from django_momo.services.callback_urls import callback_url
 from django_momo.services.callbacks import already_handled, link
 from django_momo.services.errors import CallbackMismatch, InvalidRequest, PaymentNotFound
 from django_momo.services.inputs import field_error, text
+from django_momo.services.rate_limits import status_limiter
 from django_momo.services.transitions import touch
 
 logger = logging.getLogger("django_momo")
@@ -455,5 +461,63 @@ class MomoVnAdapter:
             return CallbackDecision(V.LATE, 204, f"payment already {after.status}", payment=after)
         return CallbackDecision(V.VALID, 204, f"{before} -> {after.status}", payment=after)
 
+    # -- payee checks --------------------------------------------------------------------------
+    def verify_payee(
+        self, account: Account, operation: str, party_type: str, party_id: str, party_name: str
+    ) -> PayeeCheck:
+        """Wallets: ``disbursement/verify`` (checkWallet with the walletName; MoMo compares the
+        name itself). Bank payouts: MoMo offers no check, so "unknown" without a call."""
+        return check_payee(account, operation, party_id, party_name)
+
 
 ADAPTER = MomoVnAdapter()
+
+
+# -- payee checks (``MomoVnAdapter.verify_payee``) ---------------------------------------------
+# checkWallet result codes that say the wallet cannot receive a payout now.
+_CANNOT_RECEIVE = {
+    1007: "the wallet is inactive or does not exist",
+    4001: "the wallet is restricted",
+    4002: "the wallet's owner is not verified with C06 (national ID)",
+}
+# The receiver's name (walletName) or personal id does not match the wallet.
+_NAME_MISMATCH = 4003
+
+
+def check_payee(account: Account, operation: str, party_id: str, party_name: str) -> PayeeCheck:
+    """checkWallet for a wallet payout (read-only, under a fresh requestId); no call for a bank.
+
+    MoMo gives no name back: it compares the walletName sent with the wallet's owner and says
+    4003 when they differ, so ``provider_name`` stays "". Nothing is logged.
+    """
+    if not isinstance(account, MomoVnAccount):
+        return PayeeCheck("error", f"{account.name!r} is not a MoMo Vietnam account")
+    if operation == BANK:
+        return PayeeCheck("unknown", "MoMo offers no bank account check: not verified")
+    if operation != WALLET:
+        return PayeeCheck("error", f"no payee check for operation {operation!r}")
+    request_id, order_id = new_ids()
+    try:
+        wallets = client(account)
+        status_limiter(account.name).acquire()
+        answer = wallets.check_wallet(
+            request_id=request_id,
+            order_id=order_id,
+            wallet_id=party_id,
+            wallet_name=party_name or None,
+            lang=account.lang,
+        )
+    except (ProviderError, LookupError) as exc:
+        message = exc.message if isinstance(exc, ProviderError) else str(exc)
+        return PayeeCheck("error", f"MoMo check failed: {message}"[:255])
+    code = answer.result_code
+    if answer.eligible:
+        named = "the name matches" if party_name else "no name in the file: name not compared"
+        return PayeeCheck("ok", f"the wallet can receive; {named}")
+    if code == _NAME_MISMATCH:
+        return PayeeCheck(
+            "name_mismatch", f"MoMo {code}: the name (or personal id) does not match the wallet"
+        )
+    if code in _CANNOT_RECEIVE:
+        return PayeeCheck("inactive", f"MoMo {code}: {_CANNOT_RECEIVE[code]}")
+    return PayeeCheck("error", f"MoMo {code}: {answer.message}"[:255])

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +54,12 @@ from django_momo.providers.mtn import (
 )
 from django_momo.providers.mtn import validation as mtn_check
 from django_momo.services import clients
-from django_momo.services.adapters.base import CallbackDecision, CallbackEndpoint, PartyInput
+from django_momo.services.adapters.base import (
+    CallbackDecision,
+    CallbackEndpoint,
+    PartyInput,
+    PayeeCheck,
+)
 from django_momo.services.answers import (
     OUTCOME_STATUS,
     Answer,
@@ -419,5 +425,100 @@ class MtnAdapter:
         result = f"status query enqueued ({payment.status})"
         return CallbackDecision(V.VALID, 200, result, payment=payment, refresh=True)
 
+    # -- payee checks --------------------------------------------------------------------------
+    def verify_payee(
+        self, account: Account, operation: str, party_type: str, party_id: str, party_name: str
+    ) -> PayeeCheck:
+        """``accountholder/{type}/{id}/active``, then (MSISDN) ``basicuserinfo`` and the name
+        rule of ``names_match``; each call waits for the account's status-query limiter."""
+        return check_payee(account, operation, party_type, party_id, party_name)
+
 
 ADAPTER = MtnAdapter()
+
+
+# -- payee checks (``MtnAdapter.verify_payee``) ------------------------------------------------
+# Letters MTN's and the file's spellings share once accents are gone that NFKD does not split.
+_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "\u0131": "i"})
+_APOSTROPHES = re.compile("['`\u2019\u02bc]")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+
+
+def name_tokens(name: str) -> frozenset[str]:
+    """The words of a person's name, compared case-, accent- and whitespace-insensitively.
+
+    ``"  Nguyễn   Văn-Đức "`` -> ``{"nguyen", "van", "duc"}``; apostrophes join
+    (``O'Brien`` = ``OBrien``), any other punctuation separates.
+    """
+    text = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return frozenset(_TOKEN_RE.findall(_APOSTROPHES.sub("", text)))
+
+
+def names_match(file_name: str, provider_name: str) -> bool | None:
+    """Whether the file's name is the provider's; ``None`` when either has no words.
+
+    The rule: every word of the file's name is a word of the provider's name, or every word of
+    the provider's name is a word of the file's (so "Sand Box" matches "SAND BOX",
+    "Box Sand", "Sand Middle Box" and "Sand"; "Sandy Box" does not). Order, case, accents,
+    apostrophes and spacing are ignored; initials and misspellings are not guessed at.
+    """
+    ours, theirs = name_tokens(file_name), name_tokens(provider_name)
+    if not ours or not theirs:
+        return None
+    return ours <= theirs or theirs <= ours
+
+
+def check_payee(
+    account: Account, operation: str, party_type: str, party_id: str, party_name: str
+) -> PayeeCheck:
+    """Whether an MTN party is an active account holder, and (MSISDN) carries the file's name.
+
+    Read-only calls on the operation's product. The detail holds no personal data but, on a
+    name mismatch, the name MTN gave (what the operator needs to decide); nothing is logged.
+    """
+    if not isinstance(account, MtnAccount):
+        return PayeeCheck("error", f"{account.name!r} is not an MTN account")
+    op = OPERATIONS.get(operation)
+    if op is None:
+        return PayeeCheck("error", f"no payee check for operation {operation!r}")
+    kind = (party_type or "MSISDN").upper()
+    limiter = status_limiter(account.name)
+    try:
+        holder = client(account, op.product)
+        limiter.acquire()
+        active = holder.is_active(party_id, kind.lower())
+    except (ProviderError, LookupError) as exc:
+        return PayeeCheck("error", _failed(exc))
+    if not active:
+        if kind != "MSISDN":
+            return PayeeCheck("inactive", "MTN: not an active account holder")
+        try:
+            limiter.acquire()
+            holder.get_basic_user_info(party_id)
+        except NotFoundError:
+            return PayeeCheck("unknown", "MTN knows no account holder with this number")
+        except ProviderError:
+            pass  # MTN said "not active" already
+        return PayeeCheck("inactive", "MTN: the account holder is not active")
+    if kind != "MSISDN":
+        return PayeeCheck("ok", f"active; MTN gives no name for a {kind} party: name not compared")
+    try:
+        limiter.acquire()
+        info = holder.get_basic_user_info(party_id)
+    except ProviderError as exc:
+        return PayeeCheck("error", "active, but " + _failed(exc))
+    given = " ".join(n for n in (info.given_name, info.family_name) if n)
+    theirs = given or info.name or ""
+    matched = names_match(party_name, theirs)
+    if matched is None:
+        why = "the file gives no name" if not name_tokens(party_name) else "MTN gives no name"
+        return PayeeCheck("ok", f"active; {why}: name not compared", theirs)
+    if not matched:
+        return PayeeCheck("name_mismatch", f"active, but MTN's name is {theirs!r}"[:255], theirs)
+    return PayeeCheck("ok", "active; the name matches", theirs)
+
+
+def _failed(exc: Exception) -> str:
+    message = exc.message if isinstance(exc, ProviderError) else str(exc)
+    return f"MTN check failed: {message}"[:255]

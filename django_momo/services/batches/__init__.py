@@ -41,6 +41,7 @@ from django_momo.services.batches.sending import (
     batch_progress,
     start_sending,
 )
+from django_momo.services.batches.verification import VerificationSummary, verify_batch
 
 __all__ = [
     "COLUMNS",
@@ -50,6 +51,7 @@ __all__ = [
     "BatchPreview",
     "BatchProgress",
     "Summary",
+    "VerificationSummary",
     "approvals_missing",
     "batch_digest",
     "batch_progress",
@@ -62,4 +64,5 @@ __all__ = [
     "read_batch",
     "start_sending",
     "valid_batch_approvals",
+    "verify_batch",
 ]

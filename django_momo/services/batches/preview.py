@@ -136,6 +136,11 @@ def _clean(account: str, row: Row) -> PayoutBatchRow:
     return out
 
 
+def _key(*parts: str) -> bytes:
+    """A 16-byte key for a duplicate check (collisions are 2**-64 unlikely per pair)."""
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).digest()
+
+
 class _Checker:
     """Duplicate checks, totals and digest over the rows, fed one chunk at a time."""
 
@@ -143,14 +148,15 @@ class _Checker:
         self.account = account
         self.summary = Summary(account=account)
         self.adapter = adapter_for(get_account(account).provider)
-        self.ids: dict[str, int] = {}
-        self.pairs: dict[tuple[str, str, str], int] = {}
+        # Keyed by a 16-byte hash, not the text: the memory per row stays small and flat.
+        self.ids: dict[bytes, int] = {}
+        self.pairs: dict[bytes, int] = {}
         self.digest = hashlib.sha256()
 
     def in_file(self, row: PayoutBatchRow) -> None:
         ext = row.cells.get("external_id", "")
         if ext:
-            first = self.ids.setdefault(ext, row.line)
+            first = self.ids.setdefault(_key(ext), row.line)
             if first != row.line:
                 row.duplicate_of = f"line {first}"
                 row.errors.append(
@@ -159,7 +165,7 @@ class _Checker:
         if row.errors:
             return
         assert row.amount is not None
-        pair = (row.party_type, row.party_id, plain(row.amount))
+        pair = _key(row.party_type, row.party_id, plain(row.amount))
         first = self.pairs.setdefault(pair, row.line)
         if first != row.line:
             row.duplicate_of = row.duplicate_of or f"line {first}"
