@@ -183,6 +183,29 @@ def send_many_task(kind: str, ids: list[int]) -> int:
 
 
 @task()
+def verify_batch_task(batch_id: int, actor: str = "task:verify_batch") -> str:
+    """Check the payees of a payout batch with the providers (rate-limited, read-only)."""
+    from .services import batches
+
+    try:
+        summary = batches.verify_batch(batch_id, actor=actor)
+    except services.ServiceError as exc:
+        logger.info("verify_batch: batch %s not checked: %s", batch_id, exc)
+        return f"not checked ({exc})"
+    return summary.as_text()
+
+
+def enqueue_verify_batch(batch_id: int, *, actor: str) -> None:
+    """Check a batch's payees in the background once the current transaction commits.
+
+    Rate-limited provider calls (MTN: two a row) take minutes for a large batch: never in a
+    request. The results land on the rows as they come (every 50 rows).
+    """
+    t = verify_batch_task
+    _after_commit(lambda: _enqueue_now(t, batch_id, actor=actor), f"verify batch {batch_id}")
+
+
+@task()
 def reconcile_task(limit: int | None = None) -> dict[str, int]:
     """Resolve every payment due for a check (the periodic sweep); returns the counts."""
     return summary_as_dict(services.reconcile(limit=limit, actor="task:reconcile"))

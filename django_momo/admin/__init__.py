@@ -1,5 +1,5 @@
 """Django admin of django-momo: payouts, collections, refunds, their audit trail and callbacks."""
 
-from . import api_keys, callbacks, payments
+from . import api_keys, batches, callbacks, payments
 
-__all__ = ["api_keys", "callbacks", "payments"]
+__all__ = ["api_keys", "batches", "callbacks", "payments"]

@@ -182,3 +182,49 @@ def messages_of(response: Any) -> list[str]:
 
 
 __all__ = ["Transfer"]
+
+
+# -- payout batches --------------------------------------------------------------------------------
+BATCHES = "/admin/django_momo/payoutbatch/"
+BATCH_HEADER = ("operation", "party_id", "amount", "currency", "external_id", "message")
+BATCH_OP = "mtn.disbursement.transfer"
+# Every batch permission but the balance (whose provider call a test asks for on purpose).
+BATCH_PERMS = ("view_payoutbatch", "upload_batch", "send_batch", "approve_batch")
+
+
+def batch_rows(count: int = 3, amount: str = "12.50", prefix: str = "") -> list[list[str]]:
+    """``count`` good MTN payout rows (``BATCH_HEADER``'s columns), each its own party and id."""
+    prefix = prefix or f"ab{next(_numbers)}"
+    return [
+        [BATCH_OP, f"2567710{n:05d}", amount, "EUR", f"{prefix}-{n}", "salary"]
+        for n in range(1, count + 1)
+    ]
+
+
+def batch_csv(rows: Any, header: Any = BATCH_HEADER) -> bytes:
+    """A CSV file (UTF-8, CRLF) of ``rows`` under ``header``."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def upload_batch(
+    client: Any, data: bytes, filename: str = "payouts.csv", account: str = "mtn", **extra: Any
+) -> Any:
+    """POST a file to the batch upload page (the admin's add view)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(filename, data, content_type="text/csv")
+    return client.post(f"{BATCHES}add/", {"account": account, "file": upload, **extra})
+
+
+def with_approvals(settings: Any, above: str = "100", required: int = 1) -> None:
+    """The MTN account's ``APPROVALS`` rule: above ``above``, ``required`` approvals."""
+    conf = copy.deepcopy(settings.DJANGO_MOMO)
+    conf["ACCOUNTS"]["mtn"]["APPROVALS"] = {"ABOVE": above, "REQUIRED": required}
+    settings.DJANGO_MOMO = conf
