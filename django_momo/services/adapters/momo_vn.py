@@ -39,10 +39,8 @@ from django_momo.models import (
     Transfer,
 )
 from django_momo.providers.base import (
-    AnswerMismatch,
     InvalidInputError,
     ProviderError,
-    redact_mapping,
 )
 from django_momo.providers.momo_vn import (
     DisbursementIpn,
@@ -62,12 +60,11 @@ from django_momo.services.adapters.base import (
     PartyInput,
     PayeeCheck,
 )
+from django_momo.services.adapters.momo_vn_answers import call_answer
 from django_momo.services.answers import (
     OUTCOME_STATUS,
     Answer,
     apply_answer,
-    error_data,
-    submit_error_answer,
 )
 from django_momo.services.callback_urls import callback_url
 from django_momo.services.callbacks import already_handled, link
@@ -134,35 +131,10 @@ def answer_mismatch(payment: Payment, result: DisbursementResult) -> str:
 
 def payout_answer(payment: Payment, call: Any, *, first: bool) -> Answer:
     """What the answer of a payout (re-)send means for ``payment``; ``call()`` makes it."""
-    try:
-        result: DisbursementResult = call()
-    except AnswerMismatch as exc:
-        reason = f"answer about another payout: {exc.message}"
-        return Answer(S.UNKNOWN, reason[:500], error_data(exc), mismatch=exc.message)
-    except ProviderError as exc:
-        return submit_error_answer(exc, first=first)
-    status = OUTCOME_STATUS[result.outcome]
-    data = {
-        "result_code": result.result_code,
-        "http_status": result.http_status,
-        "response": redact_mapping(result.raw),
-    }
-    reason = f"MoMo {result.result_code}: {result.message}"
-    mismatch = answer_mismatch(payment, result)
-    if mismatch:
-        reason = f"{reason}: does not match: {mismatch}"
-        return Answer(S.UNKNOWN, reason[:500], data, mismatch=mismatch)
-    kind = lookup(result.result_code).kind
-    if status == S.FAILED and kind in (Kind.REQUEST, Kind.AUTH) and (not first or result.ambiguous):
-        # "Request refused" on a re-send says nothing of the first request, which may have paid.
-        status = S.UNKNOWN
-        reason = f"{reason} (refused on a re-send: proves nothing)"
-    fields: dict[str, Any] = {}
-    if result.trans_id is not None:
-        fields["provider_transaction_id"] = str(result.trans_id)
-    if status == S.FAILED:
-        fields.update(failure_code=str(result.result_code), failure_message=result.message[:2000])
-    return Answer(status, reason[:500], data, fields)
+    answer, result = call_answer(payment, call, first=first, what="", mismatch_of=answer_mismatch)
+    if result is not None and not answer.mismatch and result.trans_id is not None:
+        answer.fields["provider_transaction_id"] = str(result.trans_id)
+    return answer
 
 
 def ipn_mismatch(payment: Payment, account: Account, ipn: DisbursementIpn) -> str:

@@ -45,7 +45,6 @@ from django_momo.models import (
     Refund,
 )
 from django_momo.providers.base import (
-    AnswerMismatch,
     InvalidInputError,
     NotFoundError,
     ProviderError,
@@ -61,15 +60,15 @@ from django_momo.providers.momo_vn.gateway_results import (
     PAY_WITH_CC,
     PAY_WITH_METHOD,
 )
-from django_momo.providers.momo_vn.result_codes import Kind, lookup
+from django_momo.providers.momo_vn.result_codes import lookup
 from django_momo.services import clients
 from django_momo.services.adapters.base import CallbackDecision
+from django_momo.services.adapters.momo_vn_answers import call_answer, result_answer
 from django_momo.services.answers import (
     OUTCOME_STATUS,
     Answer,
     apply_answer,
     error_data,
-    submit_error_answer,
 )
 from django_momo.services.attention import flag
 from django_momo.services.callback_urls import base_url, callback_url
@@ -91,8 +90,6 @@ REQUEST_TYPES = {
     "momo_vn.pay_with_method": PAY_WITH_METHOD,
 }
 REFUND_OPERATION = "momo_vn.refund"
-# Refund refusals that a re-send of an already booked refund could get: they prove nothing then.
-RESENT_REFUND = frozenset({1081})
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -207,46 +204,16 @@ def _mismatch(payment: Payment, result: Any, *, own_request: bool = True) -> str
 
 
 def _answer(payment: Payment, result: Any, *, first: bool, what: str) -> Answer:
-    """What a create or refund answer means (the same rules as a payout's)."""
-    status = OUTCOME_STATUS[result.outcome]
-    data = {
-        "result_code": result.result_code,
-        "http_status": result.http_status,
-        "response": redact_mapping(result.raw),
-    }
-    reason = f"MoMo {what} {result.result_code}: {result.message}"
+    """What a create or refund answer means (the rule every MoMo answer follows)."""
     mismatch = _mismatch(payment, result)
-    if mismatch:
-        return Answer(
-            S.UNKNOWN, f"{reason}: does not match: {mismatch}"[:500], data, mismatch=mismatch
-        )
-    kind = lookup(result.result_code).kind
-    resent = not first or result.ambiguous
-    if status == S.FAILED and resent and kind in (Kind.REQUEST, Kind.AUTH):
-        # "Request refused" on a re-send says nothing of the first request, which may have landed.
-        status = S.UNKNOWN
-        reason = f"{reason} (refused on a re-send: proves nothing)"
-    elif status == S.FAILED and resent and what == "refund" and result.result_code in RESENT_REFUND:
-        # 1081 "refund rejected" means "maybe already refunded" (momo_vn.md §4.4): after a lost
-        # attempt that is what our own first request would cause. The purchase's query decides.
-        status = S.UNKNOWN
-        reason = f"{reason} (on a re-send: maybe refunded by the first attempt)"
-    fields: dict[str, Any] = {}
-    if status == S.FAILED:
-        fields.update(failure_code=str(result.result_code), failure_message=result.message[:2000])
-    return Answer(status, reason[:500], data, fields)
+    return result_answer(payment, result, first=first, what=what, mismatch=mismatch)
 
 
 def _call(payment: Payment, call: Any, *, first: bool, what: str) -> Answer:
-    try:
-        result = call()
-    except AnswerMismatch as exc:
-        reason = f"answer about another {what}: {exc.message}"
-        return Answer(S.UNKNOWN, reason[:500], error_data(exc), mismatch=exc.message)
-    except ProviderError as exc:
-        return submit_error_answer(exc, first=first)
-    answer = _answer(payment, result, first=first, what=what)
-    if what == "order" and not answer.mismatch and answer.status == S.PENDING:
+    answer, result = call_answer(payment, call, first=first, what=what, mismatch_of=_mismatch)
+    if result is None or answer.mismatch:
+        return answer
+    if what == "order" and answer.status == S.PENDING:
         answer.fields.update(
             pay_url=result.pay_url or "",
             deeplink=result.deeplink or "",
