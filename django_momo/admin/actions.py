@@ -33,8 +33,29 @@ from .confirmation import (
     bind,
     confirmation_page,
 )
+from .display import display_amount
 from .forms import CancelForm, RefundForm, RetryForm
 from .resolve import ResolveForm
+
+
+class Plural(str):
+    """A confirmation text worded for its count: ``"1 payout"``, ``"2 payouts"``.
+
+    ``confirmation_page`` fills the count in with ``text.format(count=n)``; this text picks its
+    singular or plural form (``ngettext``) for that count first.
+    """
+
+    singular: str
+
+    def __new__(cls, singular: str, plural: str) -> Plural:
+        text = super().__new__(cls, plural)
+        text.singular = singular
+        return text
+
+    def format(self, *args: Any, **kwargs: Any) -> str:
+        count = int(kwargs.get("count", 0))
+        return ngettext(self.singular, str(self), count).format(*args, **kwargs)
+
 
 # Failures listed one by one in the messages; the rest are counted.
 MAX_FAILURES_LISTED = 10
@@ -149,10 +170,14 @@ def _send_texts(model: type[Any]) -> dict[str, Any]:
     if model is Transfer:
         return {
             "title": _("Send payouts"),
-            "summary": _(
-                "{count} payouts will be sent to their providers. Money leaves the account."
+            "summary": Plural(
+                "{count} payout will be sent to its provider. Money leaves the account.",
+                "{count} payouts will be sent to their providers. Money leaves the account.",
             ),
-            "skipped_text": _("{count} selected payouts are not in 'created' and will be skipped."),
+            "skipped_text": Plural(
+                "{count} selected payout is not in 'created' and will be skipped.",
+                "{count} selected payouts are not in 'created' and will be skipped.",
+            ),
             "submit_label": _("Yes, send them"),
             "done": lambda n: (
                 ngettext("%(n)d payout queued for sending.", "%(n)d payouts queued for sending.", n)
@@ -170,12 +195,15 @@ def _send_texts(model: type[Any]) -> dict[str, Any]:
     if model is Collection:
         return {
             "title": _("Send collection requests"),
-            "summary": _(
+            "summary": Plural(
+                "{count} collection request will be sent; the payer is asked to approve the "
+                "payment.",
                 "{count} collection requests will be sent; each payer is asked to "
-                "approve the payment."
+                "approve the payment.",
             ),
-            "skipped_text": _(
-                "{count} selected collections are not in 'created' and will be skipped."
+            "skipped_text": Plural(
+                "{count} selected collection is not in 'created' and will be skipped.",
+                "{count} selected collections are not in 'created' and will be skipped.",
             ),
             "submit_label": _("Yes, send them"),
             "done": lambda n: (
@@ -197,8 +225,14 @@ def _send_texts(model: type[Any]) -> dict[str, Any]:
         }
     return {
         "title": _("Send refunds"),
-        "summary": _("{count} refunds will be sent to the provider. Money leaves the account."),
-        "skipped_text": _("{count} selected refunds are not in 'created' and will be skipped."),
+        "summary": Plural(
+            "{count} refund will be sent to the provider. Money leaves the account.",
+            "{count} refunds will be sent to the provider. Money leaves the account.",
+        ),
+        "skipped_text": Plural(
+            "{count} selected refund is not in 'created' and will be skipped.",
+            "{count} selected refunds are not in 'created' and will be skipped.",
+        ),
         "submit_label": _("Yes, send them"),
         "done": lambda n: (
             ngettext("%(n)d refund queued for sending.", "%(n)d refunds queued for sending.", n)
@@ -239,8 +273,14 @@ def _cancel_texts(model: type[Any]) -> dict[str, Any]:
     if model is Transfer:
         return {
             "title": _("Cancel payouts"),
-            "summary": _("{count} payouts will be cancelled; they can never be sent afterwards."),
-            "skipped_text": _("{count} selected payouts were already sent or are final: skipped."),
+            "summary": Plural(
+                "{count} payout will be cancelled; it can never be sent afterwards.",
+                "{count} payouts will be cancelled; they can never be sent afterwards.",
+            ),
+            "skipped_text": Plural(
+                "{count} selected payout was already sent or is final: skipped.",
+                "{count} selected payouts were already sent or are final: skipped.",
+            ),
             "done": lambda n: (
                 ngettext("%(n)d payout cancelled.", "%(n)d payouts cancelled.", n) % {"n": n}
             ),
@@ -248,11 +288,13 @@ def _cancel_texts(model: type[Any]) -> dict[str, Any]:
     if model is Collection:
         return {
             "title": _("Cancel collections"),
-            "summary": _(
-                "{count} collections will be cancelled; they can never be sent afterwards."
+            "summary": Plural(
+                "{count} collection will be cancelled; it can never be sent afterwards.",
+                "{count} collections will be cancelled; they can never be sent afterwards.",
             ),
-            "skipped_text": _(
-                "{count} selected collections were already sent or are final: skipped."
+            "skipped_text": Plural(
+                "{count} selected collection was already sent or is final: skipped.",
+                "{count} selected collections were already sent or are final: skipped.",
             ),
             "done": lambda n: (
                 ngettext("%(n)d collection cancelled.", "%(n)d collections cancelled.", n)
@@ -261,11 +303,16 @@ def _cancel_texts(model: type[Any]) -> dict[str, Any]:
         }
     return {
         "title": _("Cancel refunds"),
-        "summary": _(
+        "summary": Plural(
+            "{count} refund will be cancelled; it can never be sent afterwards, "
+            "and its amount may be refunded again.",
             "{count} refunds will be cancelled; they can never be sent afterwards, "
-            "and their amounts may be refunded again."
+            "and their amounts may be refunded again.",
         ),
-        "skipped_text": _("{count} selected refunds were already sent or are final: skipped."),
+        "skipped_text": Plural(
+            "{count} selected refund was already sent or is final: skipped.",
+            "{count} selected refunds were already sent or are final: skipped.",
+        ),
         "done": lambda n: (
             ngettext("%(n)d refund cancelled.", "%(n)d refunds cancelled.", n) % {"n": n}
         ),
@@ -365,7 +412,11 @@ def cancel_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any
 
 # -- refresh ---------------------------------------------------------------------------------------
 def _refresh(
-    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str, action: str
+    modeladmin: Any,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    noun: tuple[str, str],
+    action: str,
 ) -> Any:
     require(modeladmin, request, "refresh")
     eligible = queryset.filter(status__in=IN_FLIGHT)
@@ -385,8 +436,14 @@ def _refresh(
         action,
         gone_text,
         title=_("Refresh status"),
-        summary=_("The provider will be asked about {count} %(noun)s.") % {"noun": noun},
-        skipped_text=_("{count} selected are created or final and will be skipped."),
+        summary=Plural(
+            _("The provider will be asked about {count} %(noun)s.") % {"noun": noun[0]},
+            _("The provider will be asked about {count} %(noun)s.") % {"noun": noun[1]},
+        ),
+        skipped_text=Plural(
+            "{count} selected is created or final and will be skipped.",
+            "{count} selected are created or final and will be skipped.",
+        ),
         submit_label=_("Yes, ask the provider"),
     )
     if binding is None:
@@ -411,19 +468,21 @@ def _refresh(
 @admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
 def refresh_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected payouts that are in flight."""
-    return _refresh(modeladmin, request, queryset, _("payouts"), "refresh_transfers")
+    return _refresh(modeladmin, request, queryset, (_("payout"), _("payouts")), "refresh_transfers")
 
 
 @admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
 def refresh_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected collections that are in flight."""
-    return _refresh(modeladmin, request, queryset, _("collections"), "refresh_collections")
+    return _refresh(
+        modeladmin, request, queryset, (_("collection"), _("collections")), "refresh_collections"
+    )
 
 
 @admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
 def refresh_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Ask the provider about the selected refunds that are in flight."""
-    return _refresh(modeladmin, request, queryset, _("refunds"), "refresh_refunds")
+    return _refresh(modeladmin, request, queryset, (_("refund"), _("refunds")), "refresh_refunds")
 
 
 # -- retry and refund ------------------------------------------------------------------------------
@@ -462,12 +521,21 @@ def retry_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[An
         "retry_transfers",
         gone_text,
         # When the selection changed, the box is ticked again for what the page now shows.
+        # "Send now" starts ticked for an operator who may send.
         form=lambda b: RetryForm(
-            request.POST if b.confirmed and not b.problem else None, can_send=can_send
+            request.POST if b.confirmed and not b.problem else None,
+            can_send=can_send,
+            initial={"send_now": can_send},
         ),
         title=_("Retry failed payouts"),
-        summary=_("{count} failed payouts will be paid again as new payouts."),
-        skipped_text=_("{count} selected are not failed, or were retried already: skipped."),
+        summary=Plural(
+            "{count} failed payout will be paid again as a new payout.",
+            "{count} failed payouts will be paid again as new payouts.",
+        ),
+        skipped_text=Plural(
+            "{count} selected is not failed, or was retried already: skipped.",
+            "{count} selected are not failed, or were retried already: skipped.",
+        ),
         submit_label=_("Yes, create the new payouts"),
         warning=_("Each new payout pays the party again. Check that the first one failed."),
     )
@@ -522,14 +590,20 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
         gone_text,
         form=lambda b: RefundForm(request.POST if b.confirmed else None, currencies=currencies),
         title=_("Refund collections"),
-        summary=_(
+        summary=Plural(
+            "{count} collection will be refunded to the payer; money leaves the "
+            "account. Leave the amount empty to refund all that remains.",
             "{count} collections will be refunded to the payer; money leaves the "
-            "account. Leave the amount empty to refund all that remains."
+            "account. Leave the amount empty to refund all that remains.",
         ),
-        skipped_text=_("{count} selected are not successful collections: skipped."),
+        skipped_text=Plural(
+            "{count} selected is not a successful collection: skipped.",
+            "{count} selected are not successful collections: skipped.",
+        ),
         submit_label=_("Yes, refund"),
     )
     if binding is None:
+        show_refund_state(response)
         return response
     actor, amount = actor_of(request), form.cleaned_data["amount"]
     nonce, note = form.cleaned_data["nonce"], form.cleaned_data["note"]
@@ -567,9 +641,24 @@ def refund_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet
     return None
 
 
+def show_refund_state(response: Any) -> None:
+    """On the refund page, each shown collection with what was refunded and what remains."""
+    context = getattr(response, "context_data", None)
+    if not context or "sample" not in context:
+        return
+    for obj in context["sample"]:
+        remaining = services.refundable_amount(obj)
+        obj.momo_refunded = display_amount(obj.amount - remaining, obj.currency)
+        obj.momo_remaining = display_amount(remaining, obj.currency)
+
+
 # -- resolving by hand -----------------------------------------------------------------------------
 def _resolve(
-    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], noun: str, action: str
+    modeladmin: Any,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    noun: tuple[str, str],
+    action: str,
 ) -> Any:
     """Settle the shown in-flight payments as the operator says, each audited with a note."""
     require(modeladmin, request, "resolve")
@@ -613,9 +702,13 @@ def _resolve(
             binding=binding,
             form=form,
             title=_("Resolve by hand"),
-            summary=_("{count} %(noun)s will be resolved by hand.") % {"noun": noun},
-            skipped_text=_(
-                "{count} selected are not sending, pending or unknown and will be skipped."
+            summary=Plural(
+                _("{count} %(noun)s will be resolved by hand.") % {"noun": noun[0]},
+                _("{count} %(noun)s will be resolved by hand.") % {"noun": noun[1]},
+            ),
+            skipped_text=Plural(
+                "{count} selected is not sending, pending or unknown and will be skipped.",
+                "{count} selected are not sending, pending or unknown and will be skipped.",
             ),
             submit_label=_("Yes, resolve them"),
             warning=warning,
@@ -675,19 +768,21 @@ def _resolve(
 @admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
 def resolve_transfers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Settle the selected in-flight payouts by hand, after checking the provider's statement."""
-    return _resolve(modeladmin, request, queryset, _("payouts"), "resolve_transfers")
+    return _resolve(modeladmin, request, queryset, (_("payout"), _("payouts")), "resolve_transfers")
 
 
 @admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
 def resolve_collections(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Settle the selected in-flight collections by hand, after checking the statement."""
-    return _resolve(modeladmin, request, queryset, _("collections"), "resolve_collections")
+    return _resolve(
+        modeladmin, request, queryset, (_("collection"), _("collections")), "resolve_collections"
+    )
 
 
 @admin.action(description=gettext_lazy("Resolve by hand"), permissions=["resolve"])
 def resolve_refunds(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     """Settle the selected in-flight refunds by hand, after checking the provider's statement."""
-    return _resolve(modeladmin, request, queryset, _("refunds"), "resolve_refunds")
+    return _resolve(modeladmin, request, queryset, (_("refund"), _("refunds")), "resolve_refunds")
 
 
 __all__ = [

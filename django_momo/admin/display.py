@@ -218,3 +218,74 @@ def qr_code_svg(data: str) -> SafeString | str:
     except ValueError:  # segno.DataOverflowError among them
         return ""
     return format_html('<div class="momo-qr">{}</div>', mark_safe(svg))  # noqa: S308
+
+
+def display_time(value: Any) -> str:
+    """A timeline's time with seconds and the time zone: ``2025-05-01 14:03:07 UTC``."""
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def configured_operations(choices: Any) -> list[tuple[str, str]]:
+    """The operations of ``choices`` (a kind's ``TextChoices``) that a configured account
+    offers, as the adapters say (no provider is named here)."""
+    from django_momo.services.adapters import adapter_for
+
+    accounts = momo_settings.accounts().values()
+    return [
+        (value, str(label))
+        for value, label in choices.choices
+        if any(adapter_for(a.provider).offers(a, value) for a in accounts)
+    ]
+
+
+def account_operations(account: Any, choices: Any) -> list[tuple[str, str]]:
+    """The operations of ``choices`` that ``account`` offers."""
+    from django_momo.services.adapters import adapter_for
+
+    adapter = adapter_for(account.provider)
+    return [
+        (value, str(label)) for value, label in choices.choices if adapter.offers(account, value)
+    ]
+
+
+def operation_filter(choices: Any) -> type[admin.SimpleListFilter]:
+    """A filter by operation listing only the operations of the configured accounts."""
+
+    class OperationFilter(admin.SimpleListFilter):
+        title = _("operation")
+        parameter_name = "operation"
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            return configured_operations(choices)
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+            value = self.value()
+            return queryset.filter(operation=value) if value else queryset
+
+    return OperationFilter
+
+
+def currency_totals(queryset: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Count and total amount per currency of ``queryset`` (one grouped query)."""
+    from django.db.models import Count, Sum
+
+    rows = (
+        queryset.order_by()
+        .values("currency")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("currency")
+    )
+    return [
+        {
+            "currency": row["currency"],
+            "count": row["count"],
+            "total": display_amount(row["total"], row["currency"]),
+        }
+        for row in rows
+    ]

@@ -37,11 +37,30 @@ def parse_amount(text: str, currency: str) -> Decimal:
     return to_amount(text, currency)
 
 
+class AccountOperationSelect(forms.Select):
+    """The operations select: each option names the accounts offering it (``data-accounts``);
+    those of other accounts than the chosen one are disabled and hidden (the page's script
+    shows the right ones when the account changes)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered_by: dict[str, list[str]] = {}
+        self.account = ""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        accounts = self.offered_by.get(str(value), [])
+        option["attrs"]["data-accounts"] = " ".join(accounts)
+        if self.account and self.account not in accounts:
+            option["attrs"].update(disabled=True, hidden=True)
+        return option
+
+
 class NewPayoutForm(forms.Form):
-    """A payout from one of the configured accounts."""
+    """A payout from one of the configured accounts, with one of that account's operations."""
 
     account = forms.ChoiceField(label=_("Account"))
-    operation = forms.ChoiceField(label=_("Operation"), choices=TransferOperation.choices)
+    operation = forms.ChoiceField(label=_("Operation"), widget=AccountOperationSelect)
     party_type = forms.ChoiceField(
         label=_("Party type"),
         choices=[("", _("Default for the operation")), *PartyType.choices],
@@ -105,14 +124,53 @@ class NewPayoutForm(forms.Form):
 
     def __init__(self, *args: Any, can_send: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from .display import account_operations
+
         accounts = momo_settings.accounts()
         self.fields["account"].choices = [  # type: ignore[attr-defined]
             (name, f"{name} ({account.provider}, {account.currency})")
             for name, account in sorted(accounts.items())
         ]
+        # Each account's own operations (as its adapter says); only those are offered.
+        self.offers = {
+            name: [value for value, _label in account_operations(account, TransferOperation)]
+            for name, account in accounts.items()
+        }
+        offered = {op for ops in self.offers.values() for op in ops}
+        field = self.fields["operation"]
+        field.choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in TransferOperation.choices if value in offered
+        ]
+        widget = field.widget
+        assert isinstance(widget, AccountOperationSelect)
+        widget.offered_by = {
+            op: sorted(name for name, ops in self.offers.items() if op in ops) for op in offered
+        }
+        chosen = self.initial.get("account") if self.initial.get("account") in accounts else ""
+        chosen = chosen or next(iter(sorted(accounts)), "")
+        if not self.is_bound:
+            # The default submit names an account and one of its own operations.
+            self.initial["account"] = chosen
+            ops = self.offers.get(chosen, [])
+            if self.initial.get("operation") not in ops:
+                self.initial["operation"] = ops[0] if ops else ""
+            widget.account = chosen
+        else:
+            widget.account = str(self.data.get("account", ""))
         if not can_send:
             del self.fields["send_now"]
         self.fields["external_id"].initial = self.initial.get("external_id") or new_external_id()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        account, operation = data.get("account"), data.get("operation")
+        if account and operation and operation not in self.offers.get(account, []):
+            self.add_error(
+                "operation",
+                _("Account %(account)s does not offer this operation; choose one of its own.")
+                % {"account": account},
+            )
+        return data
 
     def service_kwargs(self) -> dict[str, Any]:
         """Arguments for ``services.create_transfer`` from the cleaned data."""

@@ -6,22 +6,30 @@ Statuses are never edited here: only ``services`` change them, through the actio
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from django_momo import failure_codes
 from django_momo.models import (
     KINDS,
     Callback,
     Collection,
+    CollectionOperation,
     Payment,
+    PaymentStatus,
     Refund,
     StatusChange,
     Transfer,
+    TransferOperation,
 )
+from django_momo.models.payments import RefundOperation
 from django_momo.services import access
 
 from . import actions, approvals
@@ -33,12 +41,16 @@ from .display import (
     CurrencyFilter,
     account_balances,
     attention_badge,
+    currency_totals,
     display_amount,
+    display_time,
     new_tab_link,
+    operation_filter,
     payment_link,
     qr_code_svg,
     status_badge,
 )
+from .object_buttons import ObjectButtonsMixin, created, failed, in_flight, successful
 from .payout_view import new_payout_view
 
 # Never shown: the callback token opens the payment's callback URL; the stored request body is
@@ -50,7 +62,7 @@ HIDDEN_FIELDS = ("callback_token", "request_body")
 HEADLINE_FIELDS = (
     "external_id", "status_badge", "amount_display", "account", "operation", "party_type",
     "party_id", "party_name", "bank_code", "reference", "provider_transaction_id",
-    "failure_code", "failure_message",
+    "failure_code", "failure_explained", "failure_message",
 )  # fmt: skip
 # Why the payment waits for an operator, when the sweep or the provider's answer flagged it.
 ATTENTION_FIELDS = ("attention", "attention_note", "flagged_at")
@@ -76,16 +88,22 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+@admin.display(description=_("time"))
+def _when(self: Any, obj: StatusChange) -> str:
+    return display_time(obj.created_at)
+
+
 def status_change_inline(fk: str) -> type[ReadOnlyInline]:
-    """The timeline of a payment's status changes, oldest first."""
+    """The timeline of a payment's status changes, newest first, times to the second."""
     return type(
         f"StatusChangeInline_{fk}",
         (ReadOnlyInline,),
         {
             "model": StatusChange,
             "fk_name": fk,
+            "when": _when,
             "fields": (
-                "created_at",
+                "when",
                 "from_status",
                 "to_status",
                 "actor",
@@ -93,15 +111,15 @@ def status_change_inline(fk: str) -> type[ReadOnlyInline]:
                 "provider_data",
             ),
             "readonly_fields": (
-                "created_at",
+                "when",
                 "from_status",
                 "to_status",
                 "actor",
                 "reason",
                 "provider_data",
             ),
-            "ordering": ("created_at", "id"),
-            "verbose_name_plural": _("timeline"),
+            "ordering": ("-created_at", "-id"),
+            "verbose_name_plural": _("timeline (newest first)"),
             "show_change_link": False,
         },
     )
@@ -129,8 +147,11 @@ def callback_inline(fk: str) -> type[ReadOnlyInline]:
     )
 
 
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ObjectButtonsMixin, admin.ModelAdmin):
     """What transfers, collections and refunds share: columns, filters, search, read-only rules."""
+
+    # The kind's operations; the operation filter lists those of the configured accounts.
+    operation_choices: Any = TransferOperation
 
     list_display = [
         "created_at", "account", "party", "amount_display", "status_badge", "attention_badge",
@@ -162,6 +183,27 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: Payment) -> str:
         return display_amount(obj.amount, obj.currency)
+
+    @admin.display(description=_("what the failure code means"))
+    def failure_explained(self, obj: Payment) -> str:
+        return failure_codes.explain(obj.provider, obj.failure_code) or "-"
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return [
+            operation_filter(self.operation_choices) if f == "operation" else f
+            for f in self.list_filter
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        # The count and total per currency of what the current filter shows (all its pages).
+        if isinstance(response, TemplateResponse) and response.context_data:
+            cl = response.context_data.get("cl")
+            if cl is not None and "action_form" in response.context_data:
+                response.context_data["momo_totals"] = currency_totals(cl.queryset)
+        return response
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: Payment) -> SafeString:
@@ -238,6 +280,13 @@ class TransferAdmin(PaymentAdmin):
 
     raw_id_fields = ["created_by", "retry_of"]
     inlines = (status_change_inline("transfer"), callback_inline("transfer"))
+    object_buttons = (
+        ("send_transfers", _("Send"), created),
+        ("cancel_transfers", _("Cancel"), created),
+        ("refresh_transfers", _("Refresh status"), in_flight),
+        ("retry_transfers", _("Retry"), failed),
+        ("resolve_transfers", _("Resolve by hand"), in_flight),
+    )
     actions = (
         actions.send_transfers,
         actions.refresh_transfers,
@@ -264,12 +313,49 @@ class TransferAdmin(PaymentAdmin):
             context["momo_balances"] = account_balances()
         return super().changelist_view(request, context)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and (obj.retry_of_id or obj.retries.exists()):
+            fieldsets.insert(1, (_("Retries"), {"fields": ("original_link", "retries_list")}))
+        return fieldsets
+
+    @admin.display(description=_("retry of"))
+    def original_link(self, obj: Transfer) -> SafeString | str:
+        if obj.retry_of is None:
+            return str(_("- (this is the first payout)"))
+        return format_html("{} ({})", payment_link(obj.retry_of), obj.retry_of.get_status_display())
+
+    @admin.display(description=_("retried as"))
+    def retries_list(self, obj: Transfer) -> SafeString | str:
+        retries = list(obj.retries.order_by("created_at", "pk"))
+        if not retries:
+            return str(_("- (not retried)"))
+        return format_html(
+            '<ul class="momo-retries">{}</ul>',
+            format_html_join(
+                "",
+                "<li>{} ({}, {})</li>",
+                (
+                    (payment_link(r), r.get_status_display(), display_time(r.created_at))
+                    for r in retries
+                ),
+            ),
+        )
+
 
 @admin.register(Collection)
 class CollectionAdmin(PaymentAdmin):
     """Money in; refunds start here."""
 
     inlines = (status_change_inline("collection"), callback_inline("collection"))
+    operation_choices = CollectionOperation
+    object_buttons = (
+        ("send_collections", _("Send"), created),
+        ("cancel_collections", _("Cancel"), created),
+        ("refresh_collections", _("Refresh status"), in_flight),
+        ("refund_collections", _("Refund"), successful),
+        ("resolve_collections", _("Resolve by hand"), in_flight),
+    )
     actions = (
         actions.send_collections,
         actions.refresh_collections,
@@ -300,7 +386,45 @@ class CollectionAdmin(PaymentAdmin):
         panel = self._pay_panel(obj)
         if panel:
             fieldsets.insert(1, (_("Where the customer pays"), {"fields": panel}))
+        if obj is not None and (obj.status == PaymentStatus.SUCCESSFUL or obj.refunds.exists()):
+            fieldsets.insert(1, (_("Refunds"), {"fields": ("refunds_summary",)}))
         return fieldsets
+
+    @admin.display(description=_("refunds"))
+    def refunds_summary(self, obj: Collection) -> SafeString:
+        from django_momo.services.refunds import refundable_amount
+
+        refunds = list(obj.refunds.order_by("created_at", "pk"))
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    payment_link(r),
+                    display_amount(r.amount, r.currency),
+                    r.get_status_display(),
+                    display_time(r.created_at),
+                )
+                for r in refunds
+            ),
+        )
+        remaining = refundable_amount(obj)
+        refunded = obj.amount - remaining if obj.status == PaymentStatus.SUCCESSFUL else Decimal(0)
+        return format_html(
+            '<table class="momo-refunds" id="momo-refunds"><thead><tr><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            '<p class="momo-refund-totals">{} <strong id="momo-refunded">{}</strong>; '
+            '{} <strong id="momo-remaining">{}</strong></p>',
+            _("refund"),
+            _("amount"),
+            _("status"),
+            _("time"),
+            rows or format_html('<tr><td colspan="4">{}</td></tr>', _("None yet.")),
+            _("Refunded (failed and cancelled refunds not counted):"),
+            display_amount(refunded, obj.currency),
+            _("remaining:"),
+            display_amount(remaining, obj.currency),
+        )
 
     @staticmethod
     def _pay_panel(obj: Collection | None) -> tuple[str, ...]:
@@ -340,6 +464,13 @@ class RefundAdmin(PaymentAdmin):
     raw_id_fields = ["created_by", "collection"]
     search_fields = [*PaymentAdmin.search_fields, "=collection__external_id"]
     inlines = (status_change_inline("refund"), callback_inline("refund"))
+    operation_choices = RefundOperation
+    object_buttons = (
+        ("send_refunds", _("Send"), created),
+        ("cancel_refunds", _("Cancel"), created),
+        ("refresh_refunds", _("Refresh status"), in_flight),
+        ("resolve_refunds", _("Resolve by hand"), in_flight),
+    )
     actions = (
         actions.send_refunds,
         actions.refresh_refunds,

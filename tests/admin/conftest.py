@@ -228,3 +228,14 @@ def with_approvals(settings: Any, above: str = "100", required: int = 1) -> None
     conf = copy.deepcopy(settings.DJANGO_MOMO)
     conf["ACCOUNTS"]["mtn"]["APPROVALS"] = {"ABOVE": above, "REQUIRED": required}
     settings.DJANGO_MOMO = conf
+
+
+# -- the new-payout form's review step -------------------------------------------------------------
+def submit_payout(client: Any, url: str, data: dict[str, Any]) -> Any:
+    """POST the new-payout form and, when its review page comes back, confirm it."""
+    response = client.post(url, data)
+    if response.status_code == 200 and response.context and "review_token" in response.context:
+        response = client.post(
+            url, {"momo_review": response.context["review_token"], "_confirm": "yes"}
+        )
+    return response

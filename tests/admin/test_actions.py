@@ -44,7 +44,7 @@ def test_send_asks_for_confirmation_first(admin_client: Client, sandbox_accounts
     assert "3 payouts will be sent" in html
     assert "20.00 EUR" in html
     assert "15,000 VND" in html
-    assert "1 selected payouts are not in &#x27;created&#x27;" in html
+    assert "1 selected payout is not in &#x27;created&#x27;" in html
     assert 'name="confirm" value="yes"' in html
     # Nothing happened yet.
     assert set(Transfer.objects.values_list("status", flat=True)) == {S.CREATED, S.CANCELLED}
@@ -196,7 +196,7 @@ def test_refund_full_and_double_submit(admin_client: Client, sandbox_accounts: A
     collection = successful_collection()
     page = post_action(admin_client, COLLECTIONS, "refund_collections", [collection.pk])
     html = page.content.decode()
-    assert "1 collections will be refunded" in html
+    assert "1 collection will be refunded" in html
     assert "40.00 EUR" in html
     nonce = page.context["form"]["nonce"].value()
     for _ in range(2):

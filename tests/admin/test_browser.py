@@ -72,6 +72,9 @@ def test_create_send_and_see_a_payout_succeed(site: Any, page: Any, momo_sandbox
     assert "EUR amounts have at most 2 decimal places" in page.inner_text(".field-amount")
     page.fill("#id_amount", "25.00")
     page.click("input[name=_save]")
+    # The review page shows the amount as parsed before anything is created.
+    assert "25.00 EUR" in page.inner_text("#momo-review-table")
+    page.click("#momo-review-confirm")
     page.wait_for_selector(".momo-badge-created")
     transfer = Transfer.objects.get(external_id="ui-payout-1")
     assert transfer.created_by is not None
@@ -80,7 +83,7 @@ def test_create_send_and_see_a_payout_succeed(site: Any, page: Any, momo_sandbox
     page.goto(f"{base}/admin/django_momo/transfer/")
     choose_action(page, transfer.pk, "send_transfers")
     page.wait_for_selector("#momo-confirm")
-    assert "1 payouts will be sent" in page.inner_text("#momo-confirm")
+    assert "1 payout will be sent" in page.inner_text("#momo-confirm")
     assert "25.00 EUR" in page.inner_text(".momo-totals")
     page.click("#momo-confirm-submit")
     assert "1 payout queued for sending." in page.inner_text(".messagelist")
@@ -105,7 +108,7 @@ def test_refund_a_collection(site: Any, page: Any, momo_sandbox: Any) -> None:
     page.goto(f"{site.url}/admin/django_momo/collection/")
     choose_action(page, collection.pk, "refund_collections")
     page.wait_for_selector("#momo-confirm")
-    assert "1 collections will be refunded" in page.inner_text("#momo-confirm")
+    assert "1 collection will be refunded" in page.inner_text("#momo-confirm")
     page.fill("#id_amount", "15.00")
     page.click("#momo-confirm-submit")
     assert "1 refund created and queued for sending." in page.inner_text(".messagelist")

@@ -127,7 +127,7 @@ def test_request_pay_return_and_refund_a_momo_payment(
     page.goto(f"{base}{COLLECTIONS}")
     choose_action(page, collection.pk, "refund_collections")
     page.wait_for_selector("#momo-confirm")
-    assert "1 collections will be refunded" in page.inner_text("#momo-confirm")
+    assert "1 collection will be refunded" in page.inner_text("#momo-confirm")
     assert "150,000 VND" in page.inner_text(".momo-totals")
     page.fill("#id_amount", "40000")
     page.fill("#id_note", "One item returned")

@@ -9,7 +9,7 @@ from django.test import Client
 
 from django_momo.models import PaymentStatus, Transfer
 
-from .conftest import CHANGELIST, make_user
+from .conftest import CHANGELIST, make_user, submit_payout
 
 ADD = f"{CHANGELIST}add/"
 
@@ -39,7 +39,7 @@ def test_the_form_offers_the_configured_accounts(admin_client: Client) -> None:
 
 @pytest.mark.django_db
 def test_a_valid_payout_is_created_by_the_user(admin_client: Client) -> None:
-    response = admin_client.post(ADD, MTN)
+    response = submit_payout(admin_client, ADD, MTN)
     transfer = Transfer.objects.get(external_id="inv-1001")
     assert response.status_code == 302
     assert response["Location"].endswith(f"/{transfer.pk}/change/")
@@ -50,7 +50,7 @@ def test_a_valid_payout_is_created_by_the_user(admin_client: Client) -> None:
     assert transfer.created_by.username == "admin"
     assert transfer.status_changes.get().actor == "user:admin"
     # The same form submitted twice creates one payout.
-    admin_client.post(ADD, MTN)
+    submit_payout(admin_client, ADD, MTN)
     assert Transfer.objects.filter(external_id="inv-1001").count() == 1
 
 
@@ -62,7 +62,7 @@ def test_a_valid_payout_is_created_by_the_user(admin_client: Client) -> None:
         ({"amount": "ten"}, "amount", "is not a number"),
         ({"party_id": "+256 77"}, "party_id", ""),
         ({"currency": "VND"}, "currency", "settles in EUR"),
-        ({"operation": "momo_vn.pay_wallet"}, "operation", "mtn account"),
+        ({"operation": "momo_vn.pay_wallet"}, "operation", "does not offer this operation"),
         ({"external_id": ""}, "external_id", "required"),
     ],
 )
@@ -107,20 +107,21 @@ def test_momo_wallet_needs_a_wallet_number(admin_client: Client) -> None:
     }
     errors = errors_of(admin_client.post(ADD, data))
     assert list(errors) == ["party_id"]
-    admin_client.post(ADD, {**data, "party_id": "0912345678"})
+    submit_payout(admin_client, ADD, {**data, "party_id": "0912345678"})
     assert Transfer.objects.get(external_id="inv-2001").party_type == "MOMO_WALLET"
 
 
 @pytest.mark.django_db
 def test_an_external_id_used_for_another_payout_is_refused(admin_client: Client) -> None:
-    admin_client.post(ADD, MTN)
-    errors = errors_of(admin_client.post(ADD, {**MTN, "amount": "99"}))
+    submit_payout(admin_client, ADD, MTN)
+    # The conflict is found when the reviewed payout is confirmed: the form comes back.
+    errors = errors_of(submit_payout(admin_client, ADD, {**MTN, "amount": "99"}))
     assert list(errors) == ["external_id"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_send_now_sends(admin_client: Client, sandbox_accounts: Any) -> None:
-    admin_client.post(ADD, {**MTN, "send_now": "on"})
+    submit_payout(admin_client, ADD, {**MTN, "send_now": "on"})
     transfer = Transfer.objects.get(external_id="inv-1001")
     assert transfer.status in (PaymentStatus.PENDING, PaymentStatus.SUCCESSFUL)
     assert len(sandbox_accounts.control.ledger()["entries"]) == 1
@@ -132,6 +133,6 @@ def test_send_now_is_ignored_without_the_send_permission(
 ) -> None:
     client.force_login(make_user("clerk", "view_transfer", "add_transfer"))
     assert 'name="send_now"' not in client.get(ADD).content.decode()
-    client.post(ADD, {**MTN, "send_now": "on"})
+    submit_payout(client, ADD, {**MTN, "send_now": "on"})
     assert Transfer.objects.get(external_id="inv-1001").status == PaymentStatus.CREATED
     assert sandbox_accounts.control.ledger()["entries"] == []

@@ -55,7 +55,7 @@ def test_an_operator_resolves_a_flagged_payout_by_hand(live_server: Any, page: A
     page.select_option("select[name=action]", "resolve_transfers")
     page.click("button[name=index]")
     page.wait_for_selector("#momo-confirm-form")
-    assert "1 payouts will be resolved by hand." in page.inner_text("#momo-confirm")
+    assert "1 payout will be resolved by hand." in page.inner_text("#momo-confirm")
     assert stuck.external_id in page.inner_text("#momo-sample")
     page.select_option("#id_outcome", "successful")
     page.fill("#id_note", "Seen on the MTN statement of 3 May, line 12")

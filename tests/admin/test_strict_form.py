@@ -11,7 +11,13 @@ from django.test import Client
 from django_momo.models import Refund, StatusChange, Transfer
 from tests.bad_input import BAD_AMOUNT_TEXT, EUR_HOW, VND_HOW
 
-from .conftest import CHANGELIST, COLLECTIONS, post_action, successful_collection
+from .conftest import (
+    CHANGELIST,
+    COLLECTIONS,
+    post_action,
+    submit_payout,
+    successful_collection,
+)
 
 ADD = f"{CHANGELIST}add/"
 
@@ -93,7 +99,9 @@ def test_momo_wallet_not_in_local_format_is_a_form_error(admin_client: Client, w
 
 @pytest.mark.django_db
 def test_plain_amount_and_number_are_created_as_typed(admin_client: Client) -> None:
-    response = admin_client.post(ADD, {**MTN, "party_id": "46733123450", "amount": "1000.50"})
+    response = submit_payout(
+        admin_client, ADD, {**MTN, "party_id": "46733123450", "amount": "1000.50"}
+    )
     assert response.status_code == 302
     transfer = Transfer.objects.get()
     assert (transfer.party_id, str(transfer.amount.normalize())) == ("46733123450", "1000.5")
