@@ -111,9 +111,13 @@ def single_send_rate(count: int) -> float:
     ids = []
     for n in range(count):
         payout, _ = services.create_transfer(
-            account="mtn", operation=OP, party_id=f"2568{n:08d}", amount="1.25",
-            external_id=f"single-{n}", actor="bench",
-        )  # fmt: skip
+            account="mtn",
+            operation=OP,
+            party_id=f"2568{n:08d}",
+            amount="1.25",
+            external_id=f"single-{n}",
+            actor="bench",
+        )
         ids.append(payout.pk)
     started = time.perf_counter()
     for pk in ids:
@@ -146,18 +150,26 @@ def main() -> None:
     m_large = peak_preview(args.large, user, "mlarge")
     for rows, took, peak in ((args.small, t_small, m_small), (args.large, t_large, m_large)):
         print(f"preview {rows:>6,} rows: {took * 1000:9.1f} ms, peak {peak / 2**20:6.2f} MiB")
-    print(f"preview time ratio {args.large:,}/{args.small:,}:   {t_large / t_small:6.2f}  "
-          f"(goal linear: {ratio:g})")  # fmt: skip
+    print(
+        f"preview time ratio {args.large:,}/{args.small:,}:   {t_large / t_small:6.2f}  "
+        f"(goal linear: {ratio:g})"
+    )
     print(f"preview peak-memory ratio:        {m_large / m_small:6.2f}  (goal flat: about 1)")
 
     c_small = timed_confirm(small, user)
     c_large = timed_confirm(large, user)
-    print(f"confirm {args.small:>6,} rows: {c_small * 1000:9.1f} ms "
-          f"({args.small / c_small:7.0f} payouts/s)")  # fmt: skip
-    print(f"confirm {args.large:>6,} rows: {c_large * 1000:9.1f} ms "
-          f"({args.large / c_large:7.0f} payouts/s)")  # fmt: skip
-    print(f"confirm time ratio {args.large:,}/{args.small:,}:   {c_large / c_small:6.2f}  "
-          f"(goal linear: {ratio:g})")  # fmt: skip
+    print(
+        f"confirm {args.small:>6,} rows: {c_small * 1000:9.1f} ms "
+        f"({args.small / c_small:7.0f} payouts/s)"
+    )
+    print(
+        f"confirm {args.large:>6,} rows: {c_large * 1000:9.1f} ms "
+        f"({args.large / c_large:7.0f} payouts/s)"
+    )
+    print(
+        f"confirm time ratio {args.large:,}/{args.small:,}:   {c_large / c_small:6.2f}  "
+        f"(goal linear: {ratio:g})"
+    )
 
     with override_settings(TASKS=immediate_backend()):
         baseline = single_send_rate(max(args.send // 10, 100))

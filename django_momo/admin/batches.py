@@ -81,8 +81,14 @@ ERROR_LINES_LISTED = 20
 POLL_MS = 2_000
 # The payout statuses of the progress table, in the order a payout goes through them.
 PROGRESS_STATUSES = (
-    S.CREATED, S.SENDING, S.PENDING, S.UNKNOWN, S.SUCCESSFUL, S.FAILED, S.CANCELLED,
-)  # fmt: skip
+    S.CREATED,
+    S.SENDING,
+    S.PENDING,
+    S.UNKNOWN,
+    S.SUCCESSFUL,
+    S.FAILED,
+    S.CANCELLED,
+)
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -129,9 +135,12 @@ def problems(entries: Any) -> list[str]:
 def batch_badge(status: str) -> SafeString:
     """A batch status as a badge, in the payout badges' colours (``django_momo/admin.css``)."""
     colours = {
-        B.PREVIEWED: "created", B.CREATED: "pending", B.SENDING: "sending",
-        B.DONE: "successful", B.CANCELLED: "cancelled",
-    }  # fmt: skip
+        B.PREVIEWED: "created",
+        B.CREATED: "pending",
+        B.SENDING: "sending",
+        B.DONE: "successful",
+        B.CANCELLED: "cancelled",
+    }
     try:
         value = B(status)
     except ValueError:
@@ -458,11 +467,14 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         buttons = {
             "confirm": status == B.PREVIEWED and batch.row_count > 0 and not bad and may_upload,
             "cancel": status in (B.PREVIEWED, B.CREATED) and may_upload,
-            "decide": status == B.CREATED and missing > 0 and may_approve and not is_maker
+            "decide": status == B.CREATED
+            and missing > 0
+            and may_approve
+            and not is_maker
             and not decided,
             "send": status == B.CREATED and not missing and may_send,
             "verify": status in verification.CHECKABLE and may_upload,
-        }  # fmt: skip
+        }
         rows, page, show = self.rows_page(request, batch)
         checks = dict(
             batch.rows.exclude(check_result="")
@@ -520,6 +532,8 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             ],
             "check_warnings": sum(n for r, n in checks.items() if r in CHECK_WARNINGS),
             "checked": bool(checks),
+            # The batch's audit trail, newest first (the last 50).
+            "events": list(batch.events.all()[:50]),
         }
 
     def rows_page(
@@ -588,9 +602,10 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         ) % {"n": done.row_count}
         if done.approvals_required:
             text += " " + ngettext(
-                "It needs %(n)d approval first.", "It needs %(n)d approvals first.",
+                "It needs %(n)d approval first.",
+                "It needs %(n)d approvals first.",
                 done.approvals_required,
-            ) % {"n": done.approvals_required}  # fmt: skip
+            ) % {"n": done.approvals_required}
         messages.success(request, text)
         return self._done(batch.pk)
 

@@ -3,7 +3,13 @@
 from .api_keys import ApiKey
 from .approvals import Approval, ApprovalDecision
 from .audit import StatusChange
-from .batches import BatchStatus, PayoutBatch, PayoutBatchApproval, PayoutBatchRow
+from .batches import (
+    BatchStatus,
+    PayoutBatch,
+    PayoutBatchApproval,
+    PayoutBatchEvent,
+    PayoutBatchRow,
+)
 from .callbacks import Callback, CallbackVerdict
 from .idempotency import IdempotencyKey
 from .kinds import KINDS, PAYMENT_MODELS, PaymentKind, kind_of
@@ -47,6 +53,7 @@ __all__ = [
     "PaymentStatus",
     "PayoutBatch",
     "PayoutBatchApproval",
+    "PayoutBatchEvent",
     "PayoutBatchRow",
     "Provider",
     "Refund",

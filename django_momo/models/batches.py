@@ -175,3 +175,24 @@ class PayoutBatchApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} by user {self.user_id}"
+
+
+class PayoutBatchEvent(models.Model):
+    """The batch's audit trail: every change of its status (and every decision), who and why."""
+
+    batch = models.ForeignKey(
+        PayoutBatch, on_delete=models.CASCADE, related_name="events", verbose_name=_("batch")
+    )
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16)
+    actor = models.CharField(_("by"), max_length=128)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("payout batch event")
+        verbose_name_plural = _("payout batch events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status} by {self.actor}"

@@ -32,9 +32,12 @@ from .conftest import (
 S = PaymentStatus
 ADD = f"{COLLECTIONS}add/"
 WALLET = {
-    "account": "momo", "operation": "momo_vn.capture_wallet", "amount": "150000",
-    "external_id": "shop-1001", "message": "Order 1001",
-}  # fmt: skip
+    "account": "momo",
+    "operation": "momo_vn.capture_wallet",
+    "amount": "150000",
+    "external_id": "shop-1001",
+    "message": "Order 1001",
+}
 CARD = {**WALLET, "operation": "momo_vn.pay_with_cc", "email": "an@example.com"}
 
 

@@ -138,9 +138,13 @@ def test_the_default_account_and_operation_agree(admin_client: Client) -> None:
     # The other account's operations are not offered.
     assert re.search(r'value="mtn.disbursement.transfer"[^>]*disabled', html)
     data = {
-        "account": account, "operation": operation, "party_id": "0912345678",
-        "party_name": "NGUYEN VAN A", "amount": "1500000", "external_id": "default-1",
-    }  # fmt: skip
+        "account": account,
+        "operation": operation,
+        "party_id": "0912345678",
+        "party_name": "NGUYEN VAN A",
+        "amount": "1500000",
+        "external_id": "default-1",
+    }
     review = admin_client.post(ADD, data)
     assert review.status_code == 200
     assert "review_token" in review.context, review.context["form"].errors
@@ -152,8 +156,13 @@ def test_the_default_account_and_operation_agree(admin_client: Client) -> None:
 
 @pytest.mark.django_db
 def test_a_mismatched_account_and_operation_is_a_field_error(admin_client: Client) -> None:
-    data = {"account": "momo", "operation": "mtn.disbursement.transfer",
-            "party_id": "0912345678", "amount": "1000", "external_id": "x-1"}  # fmt: skip
+    data = {
+        "account": "momo",
+        "operation": "mtn.disbursement.transfer",
+        "party_id": "0912345678",
+        "amount": "1000",
+        "external_id": "x-1",
+    }
     response = admin_client.post(ADD, data)
     assert "does not offer this operation" in str(response.context["form"].errors["operation"])
 
@@ -162,8 +171,13 @@ def test_a_mismatched_account_and_operation_is_a_field_error(admin_client: Clien
 def test_the_review_creates_what_it_showed_and_refuses_an_altered_token(
     admin_client: Client,
 ) -> None:
-    data = {"account": "mtn", "operation": "mtn.disbursement.transfer",
-            "party_id": "256772123456", "amount": "25.5", "external_id": "rev-1"}  # fmt: skip
+    data = {
+        "account": "mtn",
+        "operation": "mtn.disbursement.transfer",
+        "party_id": "256772123456",
+        "amount": "25.5",
+        "external_id": "rev-1",
+    }
     review = admin_client.post(ADD, data)
     assert "25.50 EUR" in review.content.decode()
     token = review.context["review_token"]
@@ -179,8 +193,13 @@ def test_the_review_creates_what_it_showed_and_refuses_an_altered_token(
 def test_another_operators_review_token_creates_nothing(client: Client) -> None:
     perms = ("view_transfer", "add_transfer")
     one, two = make_user("one", *perms), make_user("two", *perms)
-    data = {"account": "mtn", "operation": "mtn.disbursement.transfer",
-            "party_id": "256772123456", "amount": "5", "external_id": "rev-2"}  # fmt: skip
+    data = {
+        "account": "mtn",
+        "operation": "mtn.disbursement.transfer",
+        "party_id": "256772123456",
+        "amount": "5",
+        "external_id": "rev-2",
+    }
     client.force_login(one)
     token = client.post(ADD, data).context["review_token"]
     client.force_login(two)
@@ -229,9 +248,13 @@ def test_the_retry_button_retries_this_payout_with_send_now_ticked(
     assert f'href="/admin/django_momo/transfer/{first.pk}/change/"' in text  # take me back
     done = client.post(
         do_url(CHANGELIST, first.pk, "retry_transfers"),
-        {"confirm": "yes", "momo_confirmation": page.context["token"], "understood": "on",
-         "send_now": "on"},
-    )  # fmt: skip
+        {
+            "confirm": "yes",
+            "momo_confirmation": page.context["token"],
+            "understood": "on",
+            "send_now": "on",
+        },
+    )
     assert done.status_code == 302
     assert done["Location"] == change_url(CHANGELIST, first.pk)
     retry = Transfer.objects.get(retry_of=first)
@@ -291,9 +314,13 @@ def test_the_resolve_button_settles_this_payment(client: Client) -> None:
     page = client.post(url)
     done = client.post(
         url,
-        {"confirm": "yes", "momo_confirmation": page.context["token"], "outcome": "failed",
-         "note": "statement of 1 May: nothing booked"},
-    )  # fmt: skip
+        {
+            "confirm": "yes",
+            "momo_confirmation": page.context["token"],
+            "outcome": "failed",
+            "note": "statement of 1 May: nothing booked",
+        },
+    )
     assert done.status_code == 302
     transfer.refresh_from_db()
     assert transfer.status == S.FAILED
@@ -321,9 +348,14 @@ def test_a_collection_page_lists_its_refunds_and_the_refund_button(
     assert "already refunded: 15.00 EUR; remaining: 25.00 EUR" in text
     done = client.post(
         url,
-        {"confirm": "yes", "momo_confirmation": page.context["token"], "amount": "5.00",
-         "nonce": page.context["form"]["nonce"].value(), "note": "more"},
-    )  # fmt: skip
+        {
+            "confirm": "yes",
+            "momo_confirmation": page.context["token"],
+            "amount": "5.00",
+            "nonce": page.context["form"]["nonce"].value(),
+            "note": "more",
+        },
+    )
     assert done.status_code == 302
     assert Refund.objects.filter(collection=collection).count() == 2
 

@@ -60,9 +60,13 @@ def test_an_external_id_taken_after_the_preview_creates_nothing(accounts, maker)
     rows = payout_rows(3, prefix="late")
     batch = preview(csv_bytes(rows), maker)
     services.create_transfer(
-        account="mtn", operation=OP, party_id="256770000099", amount="1",
-        external_id="late-3", actor="test",
-    )  # fmt: skip
+        account="mtn",
+        operation=OP,
+        party_id="256770000099",
+        amount="1",
+        external_id="late-3",
+        actor="test",
+    )
     with pytest.raises(services.InvalidRequest, match="taken by a transfer after the preview"):
         confirm(batch, maker)
     assert Transfer.objects.count() == 1
@@ -88,11 +92,13 @@ def test_a_batch_over_the_threshold_needs_two_checkers_then_sends(
         services.send_transfer(payouts[0].pk, actor="t")  # one payout alone cannot go either
     maker.user_permissions.add(*person("x", "approve_batch").user_permissions.all())
     with pytest.raises(services.InvalidRequest, match="maker"):
-        batches.decide_batch(batch.pk, user=User.objects.get(pk=maker.pk), decision="approved",
-                             actor="t")  # fmt: skip
+        batches.decide_batch(
+            batch.pk, user=User.objects.get(pk=maker.pk), decision="approved", actor="t"
+        )
     with pytest.raises(AccessDenied, match="approve_batch"):
-        batches.decide_batch(batch.pk, user=person("y", "approve_transfer"), decision="approved",
-                             actor="t")  # fmt: skip
+        batches.decide_batch(
+            batch.pk, user=person("y", "approve_transfer"), decision="approved", actor="t"
+        )
     batches.decide_batch(batch.pk, user=ann, decision="approved", note="ok", actor="user:ann")
     with pytest.raises(services.InvalidTransition, match="already decided"):
         batches.decide_batch(batch.pk, user=ann, decision="approved", actor="user:ann")
@@ -227,3 +233,44 @@ def test_cancel_a_created_batch(accounts, maker):
         send_batch(batch.pk, user=maker, actor="t")
     with pytest.raises(services.InvalidRequest, match="no payout batch"):
         batches.batch_progress(10**9)
+
+
+def test_every_change_of_a_batch_is_in_its_trail(
+    rule, maker, checkers, django_capture_on_commit_callbacks
+):
+    """previewed → created → approved (twice) → sending → done, each with who and when."""
+    ann, bob = checkers
+    batch = confirm(preview(csv_bytes(payout_rows(10, "12.50")), maker), maker)
+    batches.decide_batch(batch.pk, user=ann, decision="approved", note="ok", actor="user:ann")
+    batches.decide_batch(batch.pk, user=bob, decision="approved", actor="user:bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        send_batch(batch.pk, user=maker, actor="user:maker")
+    for payout in batches.confirm.batch_payouts(batch):
+        services.refresh_transfer(payout.pk, actor="t")
+    assert batches.batch_progress(batch.pk).status == "done"
+    trail = [
+        (e.from_status, e.to_status, e.actor)
+        for e in PayoutBatch.objects.get(pk=batch.pk).events.order_by("created_at", "id")
+    ]
+    assert trail == [
+        ("", "previewed", "test"),  # the preview helper's actor
+        ("previewed", "created", "user:maker"),
+        ("created", "created", "user:ann"),
+        ("created", "created", "user:bob"),
+        ("created", "sending", "user:maker"),
+        ("sending", "done", "system"),
+    ]
+    notes = list(batch.events.order_by("created_at", "id").values_list("note", flat=True))
+    assert "10 held payouts created; 2 approvals required" in notes[1]
+    assert notes[2] == "approved by user:ann: ok"
+    # Reading the progress again writes nothing more.
+    batches.batch_progress(batch.pk)
+    assert batch.events.count() == 6
+
+
+def test_a_cancellation_is_in_the_trail(accounts, maker):
+    batch = confirm(preview(csv_bytes(payout_rows(2)), maker), maker)
+    batches.cancel_batch(batch.pk, user=maker, actor="user:maker", reason="wrong month")
+    last = batch.events.order_by("-created_at", "-id").first()
+    assert (last.from_status, last.to_status, last.actor) == ("created", "cancelled", "user:maker")
+    assert "wrong month" in last.note

@@ -144,8 +144,10 @@ def test_the_mtn_limiter_holds_the_rate(accounts, maker, settings):
     settings.DJANGO_MOMO = conf
     import time
 
-    batch = preview(csv_bytes(named_rows([(ACTIVE, "Sand Box")] * 1 + [("46733123458", "x")]),
-                              NAMED_HEADER), maker)  # fmt: skip
+    batch = preview(
+        csv_bytes(named_rows([(ACTIVE, "Sand Box")] * 1 + [("46733123458", "x")]), NAMED_HEADER),
+        maker,
+    )
     started = time.monotonic()
     batches.verify_batch(batch.pk, actor="t")  # 4 calls at 4 per second: at least 0.75 s
     assert time.monotonic() - started >= 0.7
@@ -229,8 +231,16 @@ def test_command_verify_stops_on_warnings_unless_accepted(accounts, checked_file
     person("maker", "upload_batch", "send_batch")
     out = StringIO()
     with pytest.raises(CommandError, match="1 rows did not pass the payee check"):
-        call_command("momo_bulk_payouts", str(checked_file), "--account", "mtn", "--user",
-                     "maker", "--verify", stdout=out)  # fmt: skip
+        call_command(
+            "momo_bulk_payouts",
+            str(checked_file),
+            "--account",
+            "mtn",
+            "--user",
+            "maker",
+            "--verify",
+            stdout=out,
+        )
     assert "check name_mismatch" in out.getvalue()
     batch = PayoutBatch.objects.get()
     assert batch.status == "previewed"
@@ -238,8 +248,17 @@ def test_command_verify_stops_on_warnings_unless_accepted(accounts, checked_file
     assert not Transfer.objects.exists()
     assert results(batch)[2][0] == "name_mismatch"
 
-    out2 = run(str(checked_file), "--account", "mtn", "--user", "maker", "--verify",
-               "--accept-checks", "--digest", batch.digest)  # fmt: skip
+    out2 = run(
+        str(checked_file),
+        "--account",
+        "mtn",
+        "--user",
+        "maker",
+        "--verify",
+        "--accept-checks",
+        "--digest",
+        batch.digest,
+    )
     assert "2 payouts created, held." in out2
     created = PayoutBatch.objects.exclude(pk=batch.pk).get()
     assert created.status == "created"

@@ -36,9 +36,13 @@ def accounts(momo_accounts: Any, settings: Any) -> Any:
 
 def open_order(external_id: str = "ipn-1") -> Collection:
     order, _ = services.request_payment(
-        account="momo", operation="momo_vn.capture_wallet", amount=120_000,
-        external_id=external_id, party_id="", actor="user:alice",
-    )  # fmt: skip
+        account="momo",
+        operation="momo_vn.capture_wallet",
+        amount=120_000,
+        external_id=external_id,
+        party_id="",
+        actor="user:alice",
+    )
     order = services.send_collection(order.pk, actor="t")
     assert order.status == S.PENDING
     return order
@@ -49,12 +53,19 @@ def result_for(sandbox: Any, order: Collection, code: int = 0, **change: Any) ->
     sandbox.control.momo_gateway_settle(order.order_id, code, notify=False)
     state = sandbox.control.momo_gateway_order(order.order_id)
     body: dict[str, Any] = {
-        "partnerCode": presets.MOMO_PARTNER_CODE, "orderId": order.order_id,
-        "requestId": order.reference, "amount": int(order.amount), "orderInfo": order.message,
-        "orderType": "momo_wallet", "transId": state["transId"], "resultCode": code,
+        "partnerCode": presets.MOMO_PARTNER_CODE,
+        "orderId": order.order_id,
+        "requestId": order.reference,
+        "amount": int(order.amount),
+        "orderInfo": order.message,
+        "orderType": "momo_wallet",
+        "transId": state["transId"],
+        "resultCode": code,
         "message": "Thành công." if code == 0 else "Giao dịch bị từ chối.",
-        "payType": state["payType"] or "qr", "responseTime": 1_700_000_000_000, "extraData": "",
-    }  # fmt: skip
+        "payType": state["payType"] or "qr",
+        "responseTime": 1_700_000_000_000,
+        "extraData": "",
+    }
     body["signature"] = sign_gateway(
         "payment_ipn", body, presets.MOMO_ACCESS_KEY, presets.MOMO_SECRET_KEY
     )

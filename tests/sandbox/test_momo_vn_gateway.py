@@ -62,9 +62,12 @@ def new_id(prefix: str) -> str:
 
 
 def create_body(
-    *, amount: Any = 50000, request_type: str = "captureWallet", ipn: str = "http://127.0.0.1:9/ipn",
+    *,
+    amount: Any = 50000,
+    request_type: str = "captureWallet",
+    ipn: str = "http://127.0.0.1:9/ipn",
     **over: Any,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "partnerCode": PARTNER,
         "requestId": new_id("RQ"),

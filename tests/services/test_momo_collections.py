@@ -21,9 +21,13 @@ S = PaymentStatus
 def momo_order(external_id: str = "o-1", amount: Any = 100_000, **kw: Any) -> Collection:
     kw.setdefault("operation", "momo_vn.capture_wallet")
     collection, created = services.request_payment(
-        account="momo", amount=amount, external_id=external_id, actor="user:alice",
-        party_id="", **kw,
-    )  # fmt: skip
+        account="momo",
+        amount=amount,
+        external_id=external_id,
+        actor="user:alice",
+        party_id="",
+        **kw,
+    )
     assert created
     return collection
 
@@ -97,9 +101,13 @@ def test_payment_input_is_refused_before_anything_is_stored(accounts):
     assert exponent.value.field == "amount"
     with pytest.raises(InvalidRequest) as party:
         services.request_payment(
-            account="momo", operation="momo_vn.capture_wallet", amount=10_000,
-            external_id="p-1", party_id="0912345678", actor="user:alice",
-        )  # fmt: skip
+            account="momo",
+            operation="momo_vn.capture_wallet",
+            amount=10_000,
+            external_id="p-1",
+            party_id="0912345678",
+            actor="user:alice",
+        )
     assert party.value.field == "party_id"
     with pytest.raises(InvalidRequest) as card:
         momo_order(operation="momo_vn.pay_with_cc")
@@ -157,9 +165,14 @@ def test_refund_rejected_on_a_resend_proves_nothing(accounts):
     order = paid_order(accounts)
     refund = services.create_refund(order.pk, amount=30_000, external_id="r-x", actor="t")
     answer = RefundResult(
-        request_id=refund.reference, order_id=refund.order_id, result_code=1081,
-        message="Refund rejected", outcome=Outcome.FAILED, final=True, http_status=200,
-    )  # fmt: skip
+        request_id=refund.reference,
+        order_id=refund.order_id,
+        result_code=1081,
+        message="Refund rejected",
+        outcome=Outcome.FAILED,
+        final=True,
+        http_status=200,
+    )
     assert _answer(refund, answer, first=True, what="refund").status == S.FAILED
     assert _answer(refund, answer, first=False, what="refund").status == S.UNKNOWN
     lost_first = RefundResult(**{**answer.__dict__, "ambiguous": True})

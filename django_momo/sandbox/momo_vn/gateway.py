@@ -265,9 +265,15 @@ def refund(protocol: MomoVnProtocol, request: Request, data: dict[str, Any], lan
             extra={"kind": "refund", "resultCode": 0, "originalOrderId": original.order_id},
         )
         item = Refund(
-            partner, order_id, request_id, amount, refund_trans_id, description or "", original,
+            partner,
+            order_id,
+            request_id,
+            amount,
+            refund_trans_id,
+            description or "",
+            original,
             entry,
-        )  # fmt: skip
+        )
         original.refunds.append(item)
         original.last_updated = now_ms()
         book.refunds[(partner, order_id)] = item

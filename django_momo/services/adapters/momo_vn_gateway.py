@@ -419,8 +419,11 @@ def read_payment_ipn(
     try:
         note = client(account).verify_payment_notification(data)
     except IpnError as exc:
-        verdict = {"signature": V.INVALID_SIGNATURE, "partner_code": V.MISMATCH,
-                   "mismatch": V.MISMATCH}.get(exc.check, V.MALFORMED)  # fmt: skip
+        verdict = {
+            "signature": V.INVALID_SIGNATURE,
+            "partner_code": V.MISMATCH,
+            "mismatch": V.MISMATCH,
+        }.get(exc.check, V.MALFORMED)
         return CallbackDecision(verdict, 400, error=str(exc))
     order = find_collection(note.request_id)
     if order is None:

@@ -34,6 +34,7 @@ from django_momo.models import (
 from django_momo.services import access
 from django_momo.services.adapters import adapter_for
 from django_momo.services.approvals import approvals_needed, money_digest
+from django_momo.services.batches.events import record
 from django_momo.services.batches.preview import CHUNK, DIGEST_FIELDS, batch_digest
 from django_momo.services.clients import get_account
 from django_momo.services.errors import InvalidRequest, InvalidTransition
@@ -140,6 +141,15 @@ def create_batch_payouts(
             approvals_required=required,
             updated_at=timezone.now(),
         )
+        if changed:
+            needs = f"; {required} approvals required" if required else ""
+            record(
+                batch.pk,
+                B.CREATED,
+                from_status=B.PREVIEWED,
+                actor=actor,
+                note=f"{batch.row_count} held payouts created{needs}",
+            )
     logger.info(
         "batch %s confirmed by %s: %s payouts%s",
         batch.pk,
@@ -244,8 +254,22 @@ def decide_batch(
             PayoutBatch.objects.filter(pk=batch.pk).update(
                 status=B.CANCELLED, note=f"rejected by {who}: {note}", updated_at=timezone.now()
             )
+            record(
+                batch.pk,
+                B.CANCELLED,
+                from_status=B.CREATED,
+                actor=actor,
+                note=f"rejected by {who}: {note}",
+            )
         else:
             _approve_payouts(batch, user, note, who, actor)
+            record(
+                batch.pk,
+                B.CREATED,
+                from_status=B.CREATED,
+                actor=actor,
+                note=f"approved by {who}" + (f": {note}" if note else ""),
+            )
     logger.info("batch %s %s by %s", batch_id, decision, who)
     return load_batch(batch.pk)
 
@@ -332,5 +356,6 @@ def cancel_batch(batch_id: int, *, user: Any, actor: str, reason: str = "") -> P
         PayoutBatch.objects.filter(pk=batch.pk).update(
             status=B.CANCELLED, note=text, updated_at=timezone.now()
         )
+        record(batch.pk, B.CANCELLED, from_status=batch.status, actor=actor, note=text)
     logger.info("batch %s %s", batch_id, text)
     return load_batch(batch.pk)

@@ -66,16 +66,32 @@ def _line(row: PayoutBatchRow) -> list[Any]:
     cells = row.cells
     if payout is not None:
         values = [
-            payout.external_id, payout.party_type, payout.party_id, payout.party_name,
-            format(payout.amount.normalize(), "f"), payout.currency, status, payout.reference,
-            payout.provider_transaction_id, payout.failure_code, why,
-        ]  # fmt: skip
+            payout.external_id,
+            payout.party_type,
+            payout.party_id,
+            payout.party_name,
+            format(payout.amount.normalize(), "f"),
+            payout.currency,
+            status,
+            payout.reference,
+            payout.provider_transaction_id,
+            payout.failure_code,
+            why,
+        ]
     else:
         values = [
-            cells.get("external_id", ""), cells.get("party_type", ""), cells.get("party_id", ""),
-            cells.get("party_name", ""), cells.get("amount", ""), cells.get("currency", ""),
-            status, "", "", "", why,
-        ]  # fmt: skip
+            cells.get("external_id", ""),
+            cells.get("party_type", ""),
+            cells.get("party_id", ""),
+            cells.get("party_name", ""),
+            cells.get("amount", ""),
+            cells.get("currency", ""),
+            status,
+            "",
+            "",
+            "",
+            why,
+        ]
     return [row.line, *(neutralise(str(v)) for v in values)]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from django_momo.models import (
+    BatchStatus,
     ExternalIdClaim,
     PayoutBatch,
     PayoutBatchRow,
@@ -31,6 +32,7 @@ from django_momo.services import access
 from django_momo.services.adapters import adapter_for
 from django_momo.services.approvals import approvals_needed
 from django_momo.services.balances import get_balance
+from django_momo.services.batches.events import record
 from django_momo.services.batches.reading import Row, read_rows
 from django_momo.services.clients import get_account
 from django_momo.services.errors import InvalidRequest, ServiceError
@@ -106,9 +108,11 @@ def _clean(account: str, row: Row) -> PayoutBatchRow:
     cells = row.cells
     if "account" in cells and cells["account"] != account and not row.errors:
         out.errors.append(
-            {"field": "account", "message": f"this batch is for account {account!r}, not "
-             f"{cells['account']!r}"}
-        )  # fmt: skip
+            {
+                "field": "account",
+                "message": f"this batch is for account {account!r}, not {cells['account']!r}",
+            }
+        )
     if out.errors:
         return out
     try:
@@ -318,6 +322,9 @@ def preview_batch(
                 "row_count", "valid_count", "totals", "digest", "approvals_required", "updated_at",
             ]
         )  # fmt: skip
+        bad = batch.row_count - batch.valid_count
+        record(batch.pk, BatchStatus.PREVIEWED, actor=actor,
+               note=f"{batch.filename}: {batch.row_count} rows, {bad} with errors")  # fmt: skip
     # Asked after the commit: no transaction is held across a provider call.
     if access.can(uploaded_by, access.ACCOUNT, access.Action.VIEW_BALANCE):
         batch.balance = ask_balance(batch.account, summary.totals)

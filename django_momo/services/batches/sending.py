@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_momo.models import FINAL_STATUSES, BatchStatus, PaymentStatus, PayoutBatch
 from django_momo.services import access
 from django_momo.services.batches.confirm import batch_payouts, load_batch, valid_batch_approvals
+from django_momo.services.batches.events import record
 from django_momo.services.errors import InvalidTransition
 
 B = BatchStatus
@@ -59,6 +60,7 @@ def start_sending(batch_id: int, *, user: Any, actor: str) -> list[int]:
             PayoutBatch.objects.filter(pk=batch.pk, status=B.CREATED).update(
                 status=B.SENDING, updated_at=timezone.now()
             )
+            record(batch.pk, B.SENDING, from_status=B.CREATED, actor=actor)
         return list(batch_payouts(batch).filter(status=S.CREATED).values_list("pk", flat=True))
 
 
@@ -98,8 +100,17 @@ def batch_progress(batch_id: int) -> BatchProgress:
         amounts = progress.amounts.setdefault(status, {})
         amounts[entry["currency"]] = format(Decimal(entry["total"]).normalize(), "f")
     if batch.status == B.SENDING and progress.payouts and progress.final == progress.payouts:
-        PayoutBatch.objects.filter(pk=batch.pk, status=B.SENDING).update(
-            status=B.DONE, updated_at=timezone.now()
-        )
+        with transaction.atomic():
+            done = PayoutBatch.objects.filter(pk=batch.pk, status=B.SENDING).update(
+                status=B.DONE, updated_at=timezone.now()
+            )
+            if done:
+                record(
+                    batch.pk,
+                    B.DONE,
+                    from_status=B.SENDING,
+                    actor="system",
+                    note="every payout is final",
+                )
         progress.status = str(B.DONE)
     return progress

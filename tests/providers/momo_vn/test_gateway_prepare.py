@@ -82,9 +82,21 @@ def test_amount_limits_per_request_type(
 
 @pytest.mark.parametrize(
     "amount",
-    [1e3, 50000.0, Decimal("50000.5"), Decimal("1e3"), Decimal("5E+4"), "50000", "1e3", True,
-     Decimal("NaN"), -50000, 0, None],
-)  # fmt: skip
+    [
+        1e3,
+        50000.0,
+        Decimal("50000.5"),
+        Decimal("1e3"),
+        Decimal("5E+4"),
+        "50000",
+        "1e3",
+        True,
+        Decimal("NaN"),
+        -50000,
+        0,
+        None,
+    ],
+)
 def test_bad_amounts(client: MomoGatewayClient, amount: Any) -> None:
     with pytest.raises(InvalidInputError) as info:
         client.prepare_create(**create_kw(amount=amount))
@@ -244,9 +256,14 @@ def test_prepared_refund_round_trips(client: MomoGatewayClient) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[]", b'{"requestId": "r"}', b'{"requestId":"r","orderId":"o",'
-     b'"requestType":"captureWallet","amount":1.5,"signature":"s"}'],
-)  # fmt: skip
+    [
+        b"not json",
+        b"[]",
+        b'{"requestId": "r"}',
+        b'{"requestId":"r","orderId":"o",'
+        b'"requestType":"captureWallet","amount":1.5,"signature":"s"}',
+    ],
+)
 def test_from_body_refuses_what_is_not_a_prepared_order(body: bytes) -> None:
     with pytest.raises(InvalidInputError) as info:
         PreparedOrder.from_body(body)
