@@ -80,7 +80,10 @@ class ObjectButtonsMixin:
         change_url = self._change_url(obj)
         if request.method != "POST":
             return HttpResponseRedirect(change_url)
-        func = allowed[action][0]
+        # Django 6.1 gives actions as objects with ``func`` (indexing them is deprecated),
+        # Django 5.2 as (func, name, description) tuples.
+        entry = allowed[action]
+        func = getattr(entry, "func", None) or entry[0]
         queryset = self.get_queryset(request).filter(pk=obj.pk)  # type: ignore[attr-defined]
         response = func(self, request, queryset)
         if response is None:
