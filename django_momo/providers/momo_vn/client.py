@@ -21,30 +21,23 @@ wait), an answer that came after an unanswered attempt (ambiguous), "still proce
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-import requests
-
 from django_momo.providers.base import (
     InvalidInputError,
-    ProviderError,
     RejectedError,
     TransientError,
     redact_mapping,
 )
 from django_momo.providers.http import (
     HttpTransport,
-    failure_reason,
-    may_have_landed,
-    redact_text,
-    should_retry,
 )
 from django_momo.providers.momo_vn import validation as check
+from django_momo.providers.momo_vn.api import DEFAULT_TIMEOUT, PROVIDER, MomoApi
 from django_momo.providers.momo_vn.config import MomoCredentials
 from django_momo.providers.momo_vn.crypto import encrypt_method, load_public_key
 from django_momo.providers.momo_vn.ipn import DisbursementIpn, IpnVerifier
@@ -68,23 +61,14 @@ from django_momo.providers.momo_vn.results import (
     PreparedRequest,
     WalletCheck,
 )
-from django_momo.providers.momo_vn.signing import BALANCE_FIELDS, PAY_FIELDS, VERIFY_FIELDS, Signer
+from django_momo.providers.momo_vn.signing import BALANCE_FIELDS, PAY_FIELDS, VERIFY_FIELDS
 from django_momo.providers.momo_vn.validation import DEFAULT_LIMITS, PayoutLimits
 from django_momo.providers.sensitive import sensitive_variables
-
-PROVIDER = "momo_vn"
-# MoMo: "Minimum timeout when call this API must be 30s".
-DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
-_HEADERS = {"Content-Type": "application/json; charset=UTF-8", "Accept": "application/json"}
 
 logger = logging.getLogger("django_momo.providers.momo_vn")
 
 
-def _dump(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class MomoDisbursementClient:
+class MomoDisbursementClient(MomoApi):
     """Client of MoMo Vietnam's Disbursement API for one merchant account."""
 
     @sensitive_variables("credentials")
@@ -99,29 +83,13 @@ class MomoDisbursementClient:
     ) -> None:
         """``transport`` (built with ``timeout`` when not given) sets ``max_retries``, the budget
         of ``send``; ``sleep`` waits between attempts (tests pass a no-op, like MTN's)."""
-        self.credentials = credentials
+        super().__init__(credentials, transport=transport, timeout=timeout, sleep=sleep)
         self.limits = limits
         # Parsed once: loading a key costs far more than one encryption.
         self._public_key = load_public_key(credentials.public_key)
-        self._signer = Signer(credentials.secret_key)
         self._ipn = IpnVerifier(credentials)
-        self.transport = transport or HttpTransport(provider=PROVIDER, timeout=timeout)
-        self._sleep = sleep
-
-    def __repr__(self) -> str:
-        return f"MomoDisbursementClient({self.credentials!r})"
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.transport.close()
 
     # -- building requests -------------------------------------------------------------------
-
-    @sensitive_variables("values")
-    def _sign_into(self, body: dict[str, Any], fields: tuple[str, ...]) -> bytes:
-        values = {**body, "accessKey": self.credentials.access_key}
-        body["signature"] = self._signer.sign(fields, values)
-        return _dump(body)
 
     def _common(self, request_id: object, order_id: object) -> dict[str, Any]:
         return {
@@ -261,15 +229,6 @@ class MomoDisbursementClient:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _post(self, path: str, body: bytes, reference: str) -> requests.Response:
-        return self.transport.send(
-            "POST",
-            self.credentials.base_url + path,
-            headers=_HEADERS,
-            data=body,
-            reference=reference,
-        )
-
     def send(self, prepared: PreparedRequest, *, retries: int | None = None) -> DisbursementResult:
         """Send (or re-send, byte for byte) a prepared payout; transport trouble raises.
 
@@ -287,63 +246,17 @@ class MomoDisbursementClient:
     def _send(
         self, prepared: PreparedRequest, retries: int | None, *, resending: bool
     ) -> DisbursementResult:
-        if retries is not None and retries < 0:
-            raise ValueError("retries must be >= 0")
-        budget = self.transport.max_retries
-        if retries is not None:
-            budget = min(retries, budget)
         where = f"MoMo pay {prepared.request_id} (order {prepared.order_id})"
-        lost = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                result = self._send_once(prepared)
-            except ProviderError as exc:
-                lost = lost or may_have_landed(exc, creating=True)
-                if should_retry(
-                    attempt=attempt,
-                    max_retries=budget,
-                    error=exc,
-                    status=exc.http_status,
-                    creating=True,
-                    reference=prepared.request_id,
-                ):
-                    delay = self.transport.retry_delay(attempt)
-                    logger.warning(
-                        "%s: attempt %d of %d failed (%s); re-sending the same bytes in %.2f s",
-                        where,
-                        attempt,
-                        budget + 1,
-                        self._redact(failure_reason(exc)),
-                        delay,
-                    )
-                    self._sleep(delay)
-                    continue
-                exc.ambiguous = lost
-                if isinstance(exc, TransientError):
-                    logger.warning(
-                        "%s: giving up after %d attempt%s (%s): outcome unknown (ambiguous); "
-                        "re-send the stored body under the same requestId, never a new one",
-                        where,
-                        attempt,
-                        "" if attempt == 1 else "s",
-                        self._redact(failure_reason(exc)),
-                    )
-                elif lost:
-                    logger.warning(
-                        "%s: attempt %d failed (%s) after an earlier attempt went unanswered: "
-                        "outcome unknown (ambiguous), it may have been paid",
-                        where,
-                        attempt,
-                        self._redact(failure_reason(exc)),
-                    )
-                raise
-            self._log_answer(where, result, attempt, lost=lost, resending=resending)
-            return dataclasses.replace(result, ambiguous=True) if lost else result
-
-    def _redact(self, text: str) -> str:
-        return redact_text(text, self.credentials.secrets)
+        result, lost, attempt = self._attempt(
+            lambda _attempt: self._send_once(prepared),
+            where=where,
+            reference=prepared.request_id,
+            creating=True,
+            retries=retries,
+            log_lost=False,  # _log_answer says it, with the answer's code
+        )
+        self._log_answer(where, result, attempt, lost=lost, resending=resending)
+        return dataclasses.replace(result, ambiguous=True) if lost else result
 
     def _log_answer(
         self, where: str, result: DisbursementResult, attempt: int, *, lost: bool, resending: bool

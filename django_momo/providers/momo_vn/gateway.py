@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 
@@ -47,19 +47,15 @@ from django_momo.providers.base import (
     InvalidInputError,
     NotFoundError,
     Outcome,
-    ProviderError,
     RejectedError,
     TransientError,
     redact_mapping,
 )
 from django_momo.providers.http import (
     HttpTransport,
-    failure_reason,
-    may_have_landed,
-    redact_text,
-    should_retry,
 )
 from django_momo.providers.momo_vn import validation as check
+from django_momo.providers.momo_vn.api import DEFAULT_TIMEOUT, PROVIDER, MomoApi
 from django_momo.providers.momo_vn.config import MomoCredentials
 from django_momo.providers.momo_vn.gateway_results import (
     CAPTURE_WALLET,
@@ -102,18 +98,7 @@ from django_momo.providers.momo_vn.signing import (
 )
 from django_momo.providers.sensitive import sensitive_variables
 
-PROVIDER = "momo_vn"
-# "Minimum timeout when call this API must be 30s" (create, query and refund pages).
-DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
-_HEADERS = {"Content-Type": "application/json; charset=UTF-8", "Accept": "application/json"}
-
 logger = logging.getLogger("django_momo.providers.momo_vn")
-
-T = TypeVar("T")
-
-
-def _dump(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -288,7 +273,7 @@ def verify_payment_notification(
 # -- the client --------------------------------------------------------------------------------
 
 
-class MomoGatewayClient:
+class MomoGatewayClient(MomoApi):
     """Client of MoMo Vietnam's payment gateway for one merchant account."""
 
     @sensitive_variables("credentials")
@@ -303,27 +288,11 @@ class MomoGatewayClient:
     ) -> None:
         """``transport`` (built with ``timeout`` when not given) sets ``max_retries``;
         ``sleep`` waits between attempts (tests pass a no-op)."""
-        self.credentials = credentials
+        super().__init__(credentials, transport=transport, timeout=timeout, sleep=sleep)
         self.limits = limits
-        self._signer = Signer(credentials.secret_key)
         self._notifications = PaymentNotificationVerifier(credentials)
-        self.transport = transport or HttpTransport(provider=PROVIDER, timeout=timeout)
-        self._sleep = sleep
-
-    def __repr__(self) -> str:
-        return f"MomoGatewayClient({self.credentials!r})"
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.transport.close()
 
     # -- building requests -------------------------------------------------------------------
-
-    @sensitive_variables("values")
-    def _sign_into(self, body: dict[str, Any], fields: tuple[str, ...]) -> bytes:
-        values = {**body, "accessKey": self.credentials.access_key}
-        body["signature"] = self._signer.sign(fields, values)
-        return _dump(body)
 
     def prepare_create(
         self,
@@ -437,92 +406,6 @@ class MomoGatewayClient:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _post(self, path: str, body: bytes, reference: str) -> requests.Response:
-        return self.transport.send(
-            "POST",
-            self.credentials.base_url + path,
-            headers=_HEADERS,
-            data=body,
-            reference=reference,
-        )
-
-    def _redact(self, text: str) -> str:
-        return redact_text(text, self.credentials.secrets)
-
-    def _attempt(
-        self,
-        once: Callable[[int], T],
-        *,
-        where: str,
-        reference: str,
-        creating: bool,
-        retries: int | None,
-    ) -> tuple[T, bool]:
-        """Run ``once(attempt)`` until it answers or ``should_retry`` says stop.
-
-        Returns the answer and whether an earlier attempt went unanswered (``creating`` only).
-        """
-        if retries is not None and retries < 0:
-            raise ValueError("retries must be >= 0")
-        budget = self.transport.max_retries
-        if retries is not None:
-            budget = min(retries, budget)
-        lost = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                answer = once(attempt)
-            except ProviderError as exc:
-                lost = lost or may_have_landed(exc, creating=creating)
-                if should_retry(
-                    attempt=attempt,
-                    max_retries=budget,
-                    error=exc,
-                    status=exc.http_status,
-                    creating=creating,
-                    reference=reference,
-                ):
-                    delay = self.transport.retry_delay(attempt)
-                    logger.warning(
-                        "%s: attempt %d of %d failed (%s); %s in %.2f s",
-                        where,
-                        attempt,
-                        budget + 1,
-                        self._redact(failure_reason(exc)),
-                        "re-sending the same bytes" if creating else "asking again",
-                        delay,
-                    )
-                    self._sleep(delay)
-                    continue
-                exc.ambiguous = lost
-                if creating and isinstance(exc, TransientError):
-                    logger.warning(
-                        "%s: giving up after %d attempt%s (%s): outcome unknown (ambiguous); "
-                        "re-send the stored body under the same requestId, never a new one",
-                        where,
-                        attempt,
-                        "" if attempt == 1 else "s",
-                        self._redact(failure_reason(exc)),
-                    )
-                elif lost:
-                    logger.warning(
-                        "%s: attempt %d failed (%s) after an earlier attempt went unanswered: "
-                        "outcome unknown (ambiguous)",
-                        where,
-                        attempt,
-                        self._redact(failure_reason(exc)),
-                    )
-                raise
-            if lost:
-                logger.info(
-                    "%s: attempt %d answered after an earlier attempt went unanswered: "
-                    "marked ambiguous",
-                    where,
-                    attempt,
-                )
-            return answer, lost
-
     def _read(self, response: requests.Response, reference: str) -> tuple[int, dict[str, Any]]:
         status, data = read_answer(response, reference, self.credentials.secrets)
         raise_for_auth(status, data, reference)
@@ -538,7 +421,7 @@ class MomoGatewayClient:
         an error is raised with ``ambiguous=True``).
         """
         where = f"MoMo create {prepared.request_id} (order {prepared.order_id})"
-        order, lost = self._attempt(
+        order, lost, _ = self._attempt(
             lambda _attempt: self._create_once(prepared),
             where=where,
             reference=prepared.request_id,
@@ -629,7 +512,7 @@ class MomoGatewayClient:
         the answer is marked ``ambiguous``.
         """
         where = f"MoMo refund {prepared.request_id} (order {prepared.order_id})"
-        result, lost = self._attempt(
+        result, lost, _ = self._attempt(
             lambda _attempt: self._refund_once(prepared),
             where=where,
             reference=prepared.request_id,
@@ -712,7 +595,7 @@ class MomoGatewayClient:
             }
             return self._query_once(self._sign_into(body, QUERY_FIELDS), order, reference)
 
-        status, _ = self._attempt(
+        status, _, _ = self._attempt(
             once,
             where=f"MoMo query {first} (order {order})",
             reference=first,
