@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal
 
@@ -9,10 +10,28 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from django_momo.money import AmountError, format_display
+
 
 def new_callback_token() -> str:
     """An unguessable token for a payment's own callback URL."""
     return secrets.token_urlsafe(24)
+
+
+# A callback token is URL-safe base64 (``new_callback_token``); anything else names no payment.
+_CALLBACK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_callback_token(value: object) -> bool:
+    """Whether ``value`` could be one of our callback tokens (only such are ever looked up)."""
+    return isinstance(value, str) and _CALLBACK_TOKEN.fullmatch(value) is not None
+
+
+def is_reference(value: object) -> bool:
+    """Whether ``value`` could be a provider reference we store (the ``reference`` field):
+    printable and at most 64 characters. What a provider or a forger sends is checked with it
+    before any lookup: PostgreSQL refuses NUL bytes in a query."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
 
 
 def mask_token(token: str) -> str:
@@ -179,8 +198,6 @@ class Payment(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        from django_momo.money import AmountError, format_display
-
         try:
             amount = format_display(Decimal(self.amount), self.currency)
         except (AmountError, ArithmeticError, TypeError):

@@ -38,6 +38,7 @@ from django_momo.models import (
     Refund,
     Transfer,
 )
+from django_momo.models.payments import is_reference
 from django_momo.providers.base import (
     InvalidInputError,
     ProviderError,
@@ -187,12 +188,9 @@ def _apply_ipn(payout: Transfer, ipn: DisbursementIpn, *, actor: str) -> Transfe
 def find_payout(request_id: object) -> Transfer | None:
     """The MoMo payout whose (unique) requestId is ``request_id``, or ``None``.
 
-    Only a printable requestId of at most 64 characters is looked up: anything else names no
-    payout of ours, and never reaches the database (PostgreSQL refuses NUL bytes).
+    Only what could be one of our references is looked up (``models.payments.is_reference``).
     """
-    if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
-        return None
-    if not request_id.isprintable():
+    if not is_reference(request_id):
         return None
     return Transfer.objects.filter(provider=Provider.MOMO_VN, reference=request_id).first()
 

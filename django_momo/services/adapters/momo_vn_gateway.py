@@ -44,6 +44,7 @@ from django_momo.models import (
     Provider,
     Refund,
 )
+from django_momo.models.payments import is_callback_token, is_reference
 from django_momo.providers.base import (
     InvalidInputError,
     NotFoundError,
@@ -91,7 +92,6 @@ REQUEST_TYPES = {
 }
 REFUND_OPERATION = "momo_vn.refund"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}")
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def client(account: MomoVnAccount) -> MomoGatewayClient:
@@ -376,9 +376,7 @@ def check_refund_amount(collection: Payment, amount: Decimal) -> None:
 # -- notifications ------------------------------------------------------------------------------
 def find_collection(request_id: object) -> Collection | None:
     """The MoMo payment order whose (unique) requestId is ``request_id``, or ``None``."""
-    if not isinstance(request_id, str) or not 0 < len(request_id) <= 64:
-        return None
-    if not request_id.isprintable():
+    if not is_reference(request_id):
         return None
     return Collection.objects.filter(provider=Provider.MOMO_VN, reference=request_id).first()
 
@@ -448,7 +446,7 @@ def read_return(callback: Callback) -> CallbackDecision:
     token = callback.token
     order = (
         Collection.objects.filter(provider=Provider.MOMO_VN, callback_token=token).first()
-        if _TOKEN.fullmatch(token or "")
+        if is_callback_token(token)
         else None
     )
     if order is None:

@@ -36,6 +36,7 @@ from django_momo.models import (
     Refund,
 )
 from django_momo.models.kinds import kind_of
+from django_momo.models.payments import is_callback_token
 from django_momo.providers.base import (
     InvalidInputError,
     NotFoundError,
@@ -250,15 +251,10 @@ def status_answer(payment: Payment, result: TransactionResult) -> Answer:
     return Answer(status, reason, data, fields)
 
 
-# Our callback tokens are URL-safe base64 (``models.payments.new_callback_token``): anything else
-# in the URL names no payment, and is not sent to the database (PostgreSQL refuses NUL bytes).
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
 def find_by_token(token: str) -> Payment | None:
     """The MTN payment whose callback URL carries ``token``, or ``None``. Changes nothing."""
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
-        return None
+    if not is_callback_token(token):
+        return None  # names no payment; never sent to the database
     for model in PAYMENT_MODELS:
         payment = model._default_manager.filter(callback_token=token, provider=Provider.MTN)
         found = payment.first()
